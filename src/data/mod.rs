@@ -1,0 +1,1 @@
+//! Bytes in, tensors out: the datasets the lab trains on.

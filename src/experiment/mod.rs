@@ -1,0 +1,1 @@
+//! The science: approaches, the training schedule, metrics and the results document.

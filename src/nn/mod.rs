@@ -1,0 +1,1 @@
+//! The engine: layers, losses, optimisers. No I/O, no JS, no clocks.
