@@ -3,6 +3,7 @@
 //! The engine (`nn`) knows nothing of where it runs; `data` turns bytes into tensors;
 //! `experiment` holds the science. `wasm` and the CLI binary only translate.
 
+pub mod bench;
 pub mod data;
 pub mod experiment;
 pub mod nn;

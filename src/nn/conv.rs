@@ -1,8 +1,177 @@
-//! 2-D convolution as im2col + GEMM, NHWC. Weights are stored as a (kernel·kernel·in) × filters
-//! matrix so that the forward pass is one product over the whole batch.
+//! 2-D convolution, NHWC, computed directly (no im2col matrix).
+//!
+//! The three products of a convolution layer are each a GEMM whose "A" operand is read straight
+//! out of a zero-padded copy of the input through per-tap offsets:
+//! - forward: out[pixel, f] = Σ_tap in[pixel + tap] · W[tap, f];
+//! - weight gradient: dW[tap, f] = Σ_pixel in[pixel + tap] · dY[pixel, f];
+//! - input gradient: a stride-1 convolution of the dilated, padded dY with the flipped kernel
+//!   (a "transposed convolution"), so it reuses the forward kernel.
+//! Each micro-kernel keeps MR pixels (or taps) × NB filters of accumulators in registers; LLVM
+//! vectorises the NB lanes (wasm `simd128`, SSE natively). No fused multiply-add, and the
+//! summation order depends only on the shapes, so native and wasm give the same bits.
 
-use super::gemm::{gemm, MatRef};
-use super::spec::{conv_pad, LayerPlan};
+use super::spec::{conv_pad, LayerPlan, Padding};
+
+const MR: usize = 4;
+const NB: usize = 8;
+
+/// A zero-padded NHWC buffer and the geometry of a convolution read from it.
+struct Geometry {
+    batch: usize,
+    /// Padded input height, width, channels.
+    height: usize,
+    width: usize,
+    channels: usize,
+    out_height: usize,
+    out_width: usize,
+    stride: usize,
+    /// Offset of each tap (ky, kx, c) from the pixel's top-left corner, in tap order.
+    taps: Vec<usize>,
+}
+
+impl Geometry {
+    fn new(batch: usize, height: usize, width: usize, channels: usize, kernel: usize, stride: usize) -> Self {
+        let mut taps = Vec::with_capacity(kernel * kernel * channels);
+        for ky in 0..kernel {
+            for kx in 0..kernel {
+                for c in 0..channels {
+                    taps.push((ky * width + kx) * channels + c);
+                }
+            }
+        }
+        Geometry {
+            batch,
+            height,
+            width,
+            channels,
+            out_height: (height - kernel) / stride + 1,
+            out_width: (width - kernel) / stride + 1,
+            stride,
+            taps,
+        }
+    }
+
+    fn pixels(&self) -> usize {
+        self.batch * self.out_height * self.out_width
+    }
+
+    /// Where output pixel `p`'s receptive field starts in the padded buffer.
+    #[inline(always)]
+    fn base(&self, p: usize) -> usize {
+        let ox = p % self.out_width;
+        let rest = p / self.out_width;
+        let (oy, b) = (rest % self.out_height, rest / self.out_height);
+        ((b * self.height + oy * self.stride) * self.width + ox * self.stride) * self.channels
+    }
+
+    fn buffer_len(&self) -> usize {
+        self.batch * self.height * self.width * self.channels
+    }
+}
+
+/// Copies `x` (batch × h × w × c) into `out`, surrounded by `top`/`left` zero rows and columns and
+/// enough at the bottom/right to fill `out_h` × `out_w`, spreading pixels `dilation` apart.
+#[allow(clippy::too_many_arguments)]
+fn pad_into(x: &[f32], batch: usize, h: usize, w: usize, c: usize, top: usize, left: usize, dilation: usize, out_h: usize, out_w: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.resize(batch * out_h * out_w * c, 0.0);
+    for b in 0..batch {
+        for y in 0..h {
+            let dst_row = (b * out_h + top + y * dilation) * out_w;
+            let src_row = (b * h + y) * w;
+            if dilation == 1 {
+                out[(dst_row + left) * c..(dst_row + left + w) * c].copy_from_slice(&x[src_row * c..(src_row + w) * c]);
+            } else {
+                for xx in 0..w {
+                    let d = (dst_row + left + xx * dilation) * c;
+                    out[d..d + c].copy_from_slice(&x[(src_row + xx) * c..(src_row + xx + 1) * c]);
+                }
+            }
+        }
+    }
+}
+
+/// Rearranges a taps × n matrix into blocks of NB columns (zero-padded): [block][tap][NB].
+fn pack_columns(w: &[f32], taps: usize, n: usize, out: &mut Vec<f32>) {
+    let blocks = n.div_ceil(NB);
+    out.clear();
+    out.resize(blocks * taps * NB, 0.0);
+    for blk in 0..blocks {
+        for t in 0..taps {
+            for j in 0..NB.min(n - blk * NB) {
+                out[(blk * taps + t) * NB + j] = w[t * n + blk * NB + j];
+            }
+        }
+    }
+}
+
+/// out[pixel, f] = bias[f] + Σ_tap xp[base(pixel) + tap] · packed[f / NB][tap][f % NB].
+fn conv_kernel(g: &Geometry, xp: &[f32], packed: &[f32], bias: Option<&[f32]>, out: &mut [f32], n: usize) {
+    let pixels = g.pixels();
+    let taps = g.taps.len();
+    assert!(xp.len() >= g.buffer_len() && out.len() >= pixels * n && packed.len() >= n.div_ceil(NB) * taps * NB);
+    for blk in 0..n.div_ceil(NB) {
+        let f0 = blk * NB;
+        let width = NB.min(n - f0);
+        let wblock = &packed[blk * taps * NB..(blk + 1) * taps * NB];
+        let mut init = [0.0f32; NB];
+        if let Some(b) = bias {
+            init[..width].copy_from_slice(&b[f0..f0 + width]);
+        }
+        for p0 in (0..pixels).step_by(MR) {
+            let valid = MR.min(pixels - p0);
+            let bases: [usize; MR] = std::array::from_fn(|r| g.base(p0 + r.min(valid - 1)));
+            let mut acc = [init; MR];
+            for (&off, w) in g.taps.iter().zip(wblock.chunks_exact(NB)) {
+                let w: &[f32; NB] = w.try_into().unwrap();
+                for r in 0..MR {
+                    // SAFETY: base(p) + largest tap offset is the last element of pixel p's
+                    // receptive field, inside the padded buffer whose length was asserted above.
+                    let a = unsafe { *xp.get_unchecked(bases[r] + off) };
+                    for j in 0..NB {
+                        acc[r][j] += a * w[j];
+                    }
+                }
+            }
+            for (r, row) in acc.iter().enumerate().take(valid) {
+                let at = (p0 + r) * n + f0;
+                out[at..at + width].copy_from_slice(&row[..width]);
+            }
+        }
+    }
+}
+
+/// grad[tap, f] += Σ_pixel xp[base(pixel) + tap] · dy[pixel, f]; `dy` has row stride `ldd`, a
+/// multiple of NB.
+fn weight_grad_kernel(g: &Geometry, xp: &[f32], dy: &[f32], ldd: usize, grad: &mut [f32], n: usize) {
+    let pixels = g.pixels();
+    let taps = g.taps.len();
+    assert!(xp.len() >= g.buffer_len() && dy.len() >= pixels * ldd && ldd % NB == 0 && grad.len() >= taps * n);
+    let bases: Vec<usize> = (0..pixels).map(|p| g.base(p)).collect();
+    for f0 in (0..n).step_by(NB) {
+        let width = NB.min(n - f0);
+        for t0 in (0..taps).step_by(MR) {
+            let valid = MR.min(taps - t0);
+            let offs: [usize; MR] = std::array::from_fn(|r| g.taps[t0 + r.min(valid - 1)]);
+            let mut acc = [[0.0f32; NB]; MR];
+            for (p, &base) in bases.iter().enumerate() {
+                let d: &[f32; NB] = dy[p * ldd + f0..p * ldd + f0 + NB].try_into().unwrap();
+                for r in 0..MR {
+                    // SAFETY: as in `conv_kernel`, every tap of every pixel is inside `xp`.
+                    let a = unsafe { *xp.get_unchecked(base + offs[r]) };
+                    for j in 0..NB {
+                        acc[r][j] += a * d[j];
+                    }
+                }
+            }
+            for (r, row) in acc.iter().enumerate().take(valid) {
+                for (dst, &v) in grad[(t0 + r) * n + f0..(t0 + r) * n + f0 + width].iter_mut().zip(row) {
+                    *dst += v;
+                }
+            }
+        }
+    }
+}
 
 pub(crate) struct Conv {
     pub plan: LayerPlan,
@@ -11,20 +180,18 @@ pub(crate) struct Conv {
     pub pad: usize,
     pub weights_at: usize,
     pub bias_at: usize,
-    /// The im2col matrix of the last forward pass, kept for the weight gradient.
-    col: Vec<f32>,
-    /// Gradient with respect to `col`, before it is folded back onto the input.
-    dcol: Vec<f32>,
+    /// Zero-padded input of the last forward pass, kept for the weight gradient.
+    padded: Vec<f32>,
+    packed: Vec<f32>,
+    /// dY with rows widened to a multiple of NB, when the filter count is not one.
+    wide_dy: Vec<f32>,
+    /// Dilated, padded dY and flipped weights for the input gradient.
+    spread_dy: Vec<f32>,
+    flipped: Vec<f32>,
 }
 
 impl Conv {
-    pub fn new(
-        plan: LayerPlan,
-        kernel: usize,
-        stride: usize,
-        padding: super::spec::Padding,
-        at: usize,
-    ) -> Self {
+    pub fn new(plan: LayerPlan, kernel: usize, stride: usize, padding: Padding, at: usize) -> Self {
         let k = kernel * kernel * plan.input.channels;
         Conv {
             plan,
@@ -33,138 +200,93 @@ impl Conv {
             pad: conv_pad(kernel, padding),
             weights_at: at,
             bias_at: at + k * plan.output.channels,
-            col: Vec::new(),
-            dcol: Vec::new(),
+            padded: Vec::new(),
+            packed: Vec::new(),
+            wide_dy: Vec::new(),
+            spread_dy: Vec::new(),
+            flipped: Vec::new(),
         }
     }
 
-    fn depth(&self) -> usize {
+    fn taps(&self) -> usize {
         self.kernel * self.kernel * self.plan.input.channels
     }
 
     pub fn fan_in(&self) -> usize {
-        self.depth()
+        self.taps()
+    }
+
+    fn geometry(&self, batch: usize) -> Geometry {
+        let i = self.plan.input;
+        // The padded buffer is as large as the output needs (stride may leave rows unread).
+        let height = (self.plan.output.height - 1) * self.stride + self.kernel;
+        let width = (self.plan.output.width - 1) * self.stride + self.kernel;
+        Geometry::new(batch, height.max(i.height + self.pad), width.max(i.width + self.pad), i.channels, self.kernel, self.stride)
     }
 
     pub fn forward(&mut self, params: &[f32], x: &[f32], y: &mut [f32], batch: usize) {
-        let k = self.depth();
+        let i = self.plan.input;
         let filters = self.plan.output.channels;
-        let rows = batch * self.plan.output.height * self.plan.output.width;
-        self.col.resize(rows * k, 0.0);
-        self.im2col(x, batch);
+        let g = self.geometry(batch);
+        pad_into(x, batch, i.height, i.width, i.channels, self.pad, self.pad, 1, g.height, g.width, &mut self.padded);
+        let w = &params[self.weights_at..self.weights_at + self.taps() * filters];
+        pack_columns(w, self.taps(), filters, &mut self.packed);
         let bias = &params[self.bias_at..self.bias_at + filters];
-        for row in y[..rows * filters].chunks_exact_mut(filters) {
-            row.copy_from_slice(bias);
-        }
-        let w = &params[self.weights_at..self.weights_at + k * filters];
-        gemm(
-            rows,
-            filters,
-            k,
-            MatRef::rows(&self.col, k),
-            MatRef::rows(w, filters),
-            y,
-            filters,
-            true,
-        );
+        conv_kernel(&g, &self.padded, &self.packed, Some(bias), y, filters);
     }
 
-    pub fn backward(
-        &mut self,
-        params: &[f32],
-        grads: &mut [f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        batch: usize,
-    ) {
-        let k = self.depth();
-        let filters = self.plan.output.channels;
-        let rows = batch * self.plan.output.height * self.plan.output.width;
-        let dy = &dy[..rows * filters];
+    pub fn backward(&mut self, params: &[f32], grads: &mut [f32], dy: &[f32], dx: Option<&mut [f32]>, batch: usize) {
+        let (i, o) = (self.plan.input, self.plan.output);
+        let filters = o.channels;
+        let pixels = batch * o.height * o.width;
+        let dy = &dy[..pixels * filters];
         let gb = &mut grads[self.bias_at..self.bias_at + filters];
         for row in dy.chunks_exact(filters) {
             for (g, &d) in gb.iter_mut().zip(row) {
                 *g += d;
             }
         }
-        let gw = &mut grads[self.weights_at..self.weights_at + k * filters];
-        gemm(
-            k,
-            filters,
-            rows,
-            MatRef::transposed(&self.col, k),
-            MatRef::rows(dy, filters),
-            gw,
-            filters,
-            true,
-        );
-        if let Some(dx) = dx {
-            self.dcol.resize(rows * k, 0.0);
-            let w = &params[self.weights_at..self.weights_at + k * filters];
-            gemm(
-                rows,
-                k,
-                filters,
-                MatRef::rows(dy, filters),
-                MatRef::transposed(w, filters),
-                &mut self.dcol,
-                k,
-                false,
-            );
-            self.col2im(dx, batch);
-        }
-    }
+        let g = self.geometry(batch);
+        let ldd = filters.next_multiple_of(NB);
+        let wide: &[f32] = if ldd == filters {
+            dy
+        } else {
+            self.wide_dy.clear();
+            self.wide_dy.resize(pixels * ldd, 0.0);
+            for (dst, src) in self.wide_dy.chunks_exact_mut(ldd).zip(dy.chunks_exact(filters)) {
+                dst[..filters].copy_from_slice(src);
+            }
+            &self.wide_dy
+        };
+        let taps = self.taps();
+        weight_grad_kernel(&g, &self.padded, wide, ldd, &mut grads[self.weights_at..self.weights_at + taps * filters], filters);
 
-    /// Visits every (column row, kernel tap, input pixel) triple of the im2col matrix; taps that
-    /// fall into the zero padding get `None`.
-    #[inline(always)]
-    fn for_each_tap(&self, batch: usize, mut visit: impl FnMut(usize, Option<usize>)) {
-        let (inp, out) = (self.plan.input, self.plan.output);
-        let c = inp.channels;
-        let k = self.depth();
-        for b in 0..batch {
-            for oy in 0..out.height {
-                for ox in 0..out.width {
-                    let row = ((b * out.height + oy) * out.width + ox) * k;
-                    for ky in 0..self.kernel {
-                        let iy = (oy * self.stride + ky) as isize - self.pad as isize;
-                        for kx in 0..self.kernel {
-                            let ix = (ox * self.stride + kx) as isize - self.pad as isize;
-                            let dst = row + (ky * self.kernel + kx) * c;
-                            let inside = iy >= 0
-                                && ix >= 0
-                                && (iy as usize) < inp.height
-                                && (ix as usize) < inp.width;
-                            let src = inside.then(|| {
-                                ((b * inp.height + iy as usize) * inp.width + ix as usize) * c
-                            });
-                            visit(dst, src);
+        if let Some(dx) = dx {
+            // dX is the stride-1 convolution of dY, spread `stride` apart and padded by
+            // kernel − 1 − pad, with the kernel flipped and its in/out channels swapped.
+            let k = self.kernel;
+            let edge = k - 1 - self.pad;
+            let (h, w) = (i.height + k - 1, i.width + k - 1);
+            pad_into(dy, batch, o.height, o.width, filters, edge, edge, self.stride, h, w, &mut self.spread_dy);
+            let c = i.channels;
+            let weights = &params[self.weights_at..self.weights_at + taps * filters];
+            let mut flipped = std::mem::take(&mut self.flipped);
+            flipped.clear();
+            flipped.resize(k * k * filters * c, 0.0);
+            for ky in 0..k {
+                for kx in 0..k {
+                    let src_tap = (k - 1 - ky) * k + (k - 1 - kx);
+                    for f in 0..filters {
+                        for ch in 0..c {
+                            flipped[((ky * k + kx) * filters + f) * c + ch] = weights[(src_tap * c + ch) * filters + f];
                         }
                     }
                 }
             }
+            pack_columns(&flipped, k * k * filters, c, &mut self.packed);
+            self.flipped = flipped;
+            let gt = Geometry::new(batch, h, w, filters, k, 1);
+            conv_kernel(&gt, &self.spread_dy, &self.packed, None, dx, c);
         }
-    }
-
-    fn im2col(&mut self, x: &[f32], batch: usize) {
-        let c = self.plan.input.channels;
-        let mut col = std::mem::take(&mut self.col);
-        self.for_each_tap(batch, |dst, src| match src {
-            Some(s) => col[dst..dst + c].copy_from_slice(&x[s..s + c]),
-            None => col[dst..dst + c].fill(0.0),
-        });
-        self.col = col;
-    }
-
-    fn col2im(&self, dx: &mut [f32], batch: usize) {
-        let c = self.plan.input.channels;
-        dx[..batch * self.plan.input.len()].fill(0.0);
-        self.for_each_tap(batch, |dst, src| {
-            if let Some(s) = src {
-                for (d, &g) in dx[s..s + c].iter_mut().zip(&self.dcol[dst..dst + c]) {
-                    *d += g;
-                }
-            }
-        });
     }
 }

@@ -26,20 +26,23 @@ impl MaxPool {
             for oy in 0..out.height {
                 for ox in 0..out.width {
                     let o = ((b * out.height + oy) * out.width + ox) * c;
-                    let first =
-                        ((b * inp.height + oy * self.size) * inp.width + ox * self.size) * c;
-                    for ch in 0..c {
-                        let mut best = first + ch;
-                        for dy in 0..self.size {
-                            for dx in 0..self.size {
-                                let i = first + (dy * inp.width + dx) * c + ch;
-                                if x[i] > x[best] {
-                                    best = i;
+                    let first = ((b * inp.height + oy * self.size) * inp.width + ox * self.size) * c;
+                    let (best, from) = (&mut y[o..o + c], &mut self.argmax[o..o + c]);
+                    best.copy_from_slice(&x[first..first + c]);
+                    for (ch, f) in from.iter_mut().enumerate() {
+                        *f = (first + ch) as u32;
+                    }
+                    // Channels innermost: contiguous, so the comparisons vectorise.
+                    for dy in 0..self.size {
+                        for dx in 0..self.size {
+                            let at = first + (dy * inp.width + dx) * c;
+                            for (ch, ((m, f), &v)) in best.iter_mut().zip(from.iter_mut()).zip(&x[at..at + c]).enumerate() {
+                                if v > *m {
+                                    *m = v;
+                                    *f = (at + ch) as u32;
                                 }
                             }
                         }
-                        y[o + ch] = x[best];
-                        self.argmax[o + ch] = best as u32;
                     }
                 }
             }
