@@ -25,13 +25,20 @@ pub fn bench_model(model: &str) -> Result<(crate::nn::NetSpec, bool), String> {
     match model {
         "ref-cnn" => Ok((ref_cnn(Shape::new(28, 28, 1), 10), false)),
         "ref-cnn-binary" => Ok((ref_cnn(Shape::new(28, 28, 1), 1), true)),
-        other => Err(format!("unknown benchmark model '{other}' (ref-cnn or ref-cnn-binary)")),
+        other => Err(format!(
+            "unknown benchmark model '{other}' (ref-cnn or ref-cnn-binary)"
+        )),
     }
 }
 
 /// Trains on random images for about `seconds`, then runs inference in batches of 256 for about
 /// as long, and reports the rates. `now` returns seconds from any fixed origin.
-pub fn run(model: &str, batch: usize, seconds: f64, now: &dyn Fn() -> f64) -> Result<BenchResult, String> {
+pub fn run(
+    model: &str,
+    batch: usize,
+    seconds: f64,
+    now: &dyn Fn() -> f64,
+) -> Result<BenchResult, String> {
     let (spec, binary) = bench_model(model)?;
     if !(1..=1024).contains(&batch) {
         return Err(format!("batch {batch} is outside 1..=1024"));
@@ -75,11 +82,12 @@ pub fn run(model: &str, batch: usize, seconds: f64, now: &dyn Fn() -> f64) -> Re
     let train_rate = samples as f64 / (now() - t0);
 
     let infer_batch = 256.min(pool);
-    net.forward(&images[..infer_batch * image], infer_batch, false);
+    let mut logits = vec![0.0; infer_batch * k];
+    net.infer(&images[..infer_batch * image], infer_batch, &mut logits);
     let t1 = now();
     let mut inferred = 0usize;
     while now() - t1 < seconds.min(2.0).max(seconds / 2.0) {
-        net.forward(&images[..infer_batch * image], infer_batch, false);
+        net.infer(&images[..infer_batch * image], infer_batch, &mut logits);
         inferred += infer_batch;
     }
     let infer_rate = inferred as f64 / (now() - t1);
@@ -91,6 +99,10 @@ pub fn run(model: &str, batch: usize, seconds: f64, now: &dyn Fn() -> f64) -> Re
         gflops: train_rate * spec.flops_per_train_sample()? as f64 / 1e9,
         infer_gflops: infer_rate * spec.flops_per_image()? as f64 / 1e9,
         params: spec.param_count()?,
-        simd: cfg!(any(target_feature = "simd128", target_feature = "sse2")),
+        simd: cfg!(any(
+            target_feature = "simd128",
+            target_feature = "sse2",
+            target_feature = "neon"
+        )),
     })
 }

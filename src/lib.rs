@@ -8,3 +8,6 @@ pub mod data;
 pub mod experiment;
 pub mod nn;
 pub mod rng;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -30,7 +30,14 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn new(batch: usize, height: usize, width: usize, channels: usize, kernel: usize, stride: usize) -> Self {
+    fn new(
+        batch: usize,
+        height: usize,
+        width: usize,
+        channels: usize,
+        kernel: usize,
+        stride: usize,
+    ) -> Self {
         let mut taps = Vec::with_capacity(kernel * kernel * channels);
         for ky in 0..kernel {
             for kx in 0..kernel {
@@ -72,7 +79,19 @@ impl Geometry {
 /// Copies `x` (batch × h × w × c) into `out`, surrounded by `top`/`left` zero rows and columns and
 /// enough at the bottom/right to fill `out_h` × `out_w`, spreading pixels `dilation` apart.
 #[allow(clippy::too_many_arguments)]
-fn pad_into(x: &[f32], batch: usize, h: usize, w: usize, c: usize, top: usize, left: usize, dilation: usize, out_h: usize, out_w: usize, out: &mut Vec<f32>) {
+fn pad_into(
+    x: &[f32],
+    batch: usize,
+    h: usize,
+    w: usize,
+    c: usize,
+    top: usize,
+    left: usize,
+    dilation: usize,
+    out_h: usize,
+    out_w: usize,
+    out: &mut Vec<f32>,
+) {
     out.clear();
     out.resize(batch * out_h * out_w * c, 0.0);
     for b in 0..batch {
@@ -80,7 +99,8 @@ fn pad_into(x: &[f32], batch: usize, h: usize, w: usize, c: usize, top: usize, l
             let dst_row = (b * out_h + top + y * dilation) * out_w;
             let src_row = (b * h + y) * w;
             if dilation == 1 {
-                out[(dst_row + left) * c..(dst_row + left + w) * c].copy_from_slice(&x[src_row * c..(src_row + w) * c]);
+                out[(dst_row + left) * c..(dst_row + left + w) * c]
+                    .copy_from_slice(&x[src_row * c..(src_row + w) * c]);
             } else {
                 for xx in 0..w {
                     let d = (dst_row + left + xx * dilation) * c;
@@ -106,10 +126,21 @@ fn pack_columns(w: &[f32], taps: usize, n: usize, out: &mut Vec<f32>) {
 }
 
 /// out[pixel, f] = bias[f] + Σ_tap xp[base(pixel) + tap] · packed[f / NB][tap][f % NB].
-fn conv_kernel(g: &Geometry, xp: &[f32], packed: &[f32], bias: Option<&[f32]>, out: &mut [f32], n: usize) {
+fn conv_kernel(
+    g: &Geometry,
+    xp: &[f32],
+    packed: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    n: usize,
+) {
     let pixels = g.pixels();
     let taps = g.taps.len();
-    assert!(xp.len() >= g.buffer_len() && out.len() >= pixels * n && packed.len() >= n.div_ceil(NB) * taps * NB);
+    assert!(
+        xp.len() >= g.buffer_len()
+            && out.len() >= pixels * n
+            && packed.len() >= n.div_ceil(NB) * taps * NB
+    );
     for blk in 0..n.div_ceil(NB) {
         let f0 = blk * NB;
         let width = NB.min(n - f0);
@@ -143,10 +174,22 @@ fn conv_kernel(g: &Geometry, xp: &[f32], packed: &[f32], bias: Option<&[f32]>, o
 
 /// grad[tap, f] += Σ_pixel xp[base(pixel) + tap] · dy[pixel, f]; `dy` has row stride `ldd`, a
 /// multiple of NB.
-fn weight_grad_kernel(g: &Geometry, xp: &[f32], dy: &[f32], ldd: usize, grad: &mut [f32], n: usize) {
+fn weight_grad_kernel(
+    g: &Geometry,
+    xp: &[f32],
+    dy: &[f32],
+    ldd: usize,
+    grad: &mut [f32],
+    n: usize,
+) {
     let pixels = g.pixels();
     let taps = g.taps.len();
-    assert!(xp.len() >= g.buffer_len() && dy.len() >= pixels * ldd && ldd % NB == 0 && grad.len() >= taps * n);
+    assert!(
+        xp.len() >= g.buffer_len()
+            && dy.len() >= pixels * ldd
+            && ldd % NB == 0
+            && grad.len() >= taps * n
+    );
     let bases: Vec<usize> = (0..pixels).map(|p| g.base(p)).collect();
     for f0 in (0..n).step_by(NB) {
         let width = NB.min(n - f0);
@@ -165,7 +208,10 @@ fn weight_grad_kernel(g: &Geometry, xp: &[f32], dy: &[f32], ldd: usize, grad: &m
                 }
             }
             for (r, row) in acc.iter().enumerate().take(valid) {
-                for (dst, &v) in grad[(t0 + r) * n + f0..(t0 + r) * n + f0 + width].iter_mut().zip(row) {
+                for (dst, &v) in grad[(t0 + r) * n + f0..(t0 + r) * n + f0 + width]
+                    .iter_mut()
+                    .zip(row)
+                {
                     *dst += v;
                 }
             }
@@ -221,21 +267,47 @@ impl Conv {
         // The padded buffer is as large as the output needs (stride may leave rows unread).
         let height = (self.plan.output.height - 1) * self.stride + self.kernel;
         let width = (self.plan.output.width - 1) * self.stride + self.kernel;
-        Geometry::new(batch, height.max(i.height + self.pad), width.max(i.width + self.pad), i.channels, self.kernel, self.stride)
+        Geometry::new(
+            batch,
+            height.max(i.height + self.pad),
+            width.max(i.width + self.pad),
+            i.channels,
+            self.kernel,
+            self.stride,
+        )
     }
 
     pub fn forward(&mut self, params: &[f32], x: &[f32], y: &mut [f32], batch: usize) {
         let i = self.plan.input;
         let filters = self.plan.output.channels;
         let g = self.geometry(batch);
-        pad_into(x, batch, i.height, i.width, i.channels, self.pad, self.pad, 1, g.height, g.width, &mut self.padded);
+        pad_into(
+            x,
+            batch,
+            i.height,
+            i.width,
+            i.channels,
+            self.pad,
+            self.pad,
+            1,
+            g.height,
+            g.width,
+            &mut self.padded,
+        );
         let w = &params[self.weights_at..self.weights_at + self.taps() * filters];
         pack_columns(w, self.taps(), filters, &mut self.packed);
         let bias = &params[self.bias_at..self.bias_at + filters];
         conv_kernel(&g, &self.padded, &self.packed, Some(bias), y, filters);
     }
 
-    pub fn backward(&mut self, params: &[f32], grads: &mut [f32], dy: &[f32], dx: Option<&mut [f32]>, batch: usize) {
+    pub fn backward(
+        &mut self,
+        params: &[f32],
+        grads: &mut [f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        batch: usize,
+    ) {
         let (i, o) = (self.plan.input, self.plan.output);
         let filters = o.channels;
         let pixels = batch * o.height * o.width;
@@ -253,13 +325,24 @@ impl Conv {
         } else {
             self.wide_dy.clear();
             self.wide_dy.resize(pixels * ldd, 0.0);
-            for (dst, src) in self.wide_dy.chunks_exact_mut(ldd).zip(dy.chunks_exact(filters)) {
+            for (dst, src) in self
+                .wide_dy
+                .chunks_exact_mut(ldd)
+                .zip(dy.chunks_exact(filters))
+            {
                 dst[..filters].copy_from_slice(src);
             }
             &self.wide_dy
         };
         let taps = self.taps();
-        weight_grad_kernel(&g, &self.padded, wide, ldd, &mut grads[self.weights_at..self.weights_at + taps * filters], filters);
+        weight_grad_kernel(
+            &g,
+            &self.padded,
+            wide,
+            ldd,
+            &mut grads[self.weights_at..self.weights_at + taps * filters],
+            filters,
+        );
 
         if let Some(dx) = dx {
             // dX is the stride-1 convolution of dY, spread `stride` apart and padded by
@@ -267,7 +350,19 @@ impl Conv {
             let k = self.kernel;
             let edge = k - 1 - self.pad;
             let (h, w) = (i.height + k - 1, i.width + k - 1);
-            pad_into(dy, batch, o.height, o.width, filters, edge, edge, self.stride, h, w, &mut self.spread_dy);
+            pad_into(
+                dy,
+                batch,
+                o.height,
+                o.width,
+                filters,
+                edge,
+                edge,
+                self.stride,
+                h,
+                w,
+                &mut self.spread_dy,
+            );
             let c = i.channels;
             let weights = &params[self.weights_at..self.weights_at + taps * filters];
             let mut flipped = std::mem::take(&mut self.flipped);
@@ -278,7 +373,8 @@ impl Conv {
                     let src_tap = (k - 1 - ky) * k + (k - 1 - kx);
                     for f in 0..filters {
                         for ch in 0..c {
-                            flipped[((ky * k + kx) * filters + f) * c + ch] = weights[(src_tap * c + ch) * filters + f];
+                            flipped[((ky * k + kx) * filters + f) * c + ch] =
+                                weights[(src_tap * c + ch) * filters + f];
                         }
                     }
                 }

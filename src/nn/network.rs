@@ -223,6 +223,19 @@ impl Network {
         &self.acts[self.layers.len()][..n]
     }
 
+    /// Logits for `batch` images, computed in chunks small enough to stay in cache; written to
+    /// `out` (`batch × outputs`).
+    pub fn infer(&mut self, x: &[f32], batch: usize, out: &mut [f32]) {
+        const CHUNK: usize = 32;
+        let (image, k) = (self.spec.input.len(), self.outputs());
+        assert_eq!(out.len(), batch * k, "output length");
+        for start in (0..batch).step_by(CHUNK) {
+            let n = CHUNK.min(batch - start);
+            let logits = self.forward(&x[start * image..(start + n) * image], n, false);
+            out[start * k..(start + n) * k].copy_from_slice(logits);
+        }
+    }
+
     /// Backpropagates `d_logits` (gradient of the loss with respect to the logits of the last
     /// `forward`) and leaves the parameter gradients in `grads`.
     pub fn backward(&mut self, d_logits: &[f32], batch: usize) {

@@ -26,7 +26,8 @@ impl MaxPool {
             for oy in 0..out.height {
                 for ox in 0..out.width {
                     let o = ((b * out.height + oy) * out.width + ox) * c;
-                    let first = ((b * inp.height + oy * self.size) * inp.width + ox * self.size) * c;
+                    let first =
+                        ((b * inp.height + oy * self.size) * inp.width + ox * self.size) * c;
                     let (best, from) = (&mut y[o..o + c], &mut self.argmax[o..o + c]);
                     best.copy_from_slice(&x[first..first + c]);
                     for (ch, f) in from.iter_mut().enumerate() {
@@ -36,7 +37,12 @@ impl MaxPool {
                     for dy in 0..self.size {
                         for dx in 0..self.size {
                             let at = first + (dy * inp.width + dx) * c;
-                            for (ch, ((m, f), &v)) in best.iter_mut().zip(from.iter_mut()).zip(&x[at..at + c]).enumerate() {
+                            for (ch, ((m, f), &v)) in best
+                                .iter_mut()
+                                .zip(from.iter_mut())
+                                .zip(&x[at..at + c])
+                                .enumerate()
+                            {
                                 if v > *m {
                                     *m = v;
                                     *f = (at + ch) as u32;

@@ -1,0 +1,103 @@
+# ovr-lab: the commands a newcomer needs.
+#   make serve   build everything and serve the lab on http://127.0.0.1:$(PORT)
+#   make test    every check CI runs
+#   make bench   speed, side by side with the peers (writes .bench/results.json)
+
+PORT        ?= 8080
+WASM_BINDGEN_VERSION := 0.2.130
+WASM        := target/wasm32-unknown-unknown/release/ovr_lab.wasm
+PKG         := www/pkg
+NODE_BIN    := node_modules/.bin
+CHROMIUM    ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+CARGO_BIN   := $(HOME)/.cargo/bin
+export PATH := $(CARGO_BIN):$(PATH)
+
+.PHONY: setup build serve test bench lint fmt-check clippy test-native test-wasm test-e2e figures clean
+
+## setup: install what is missing (fast when nothing is)
+setup: .stamp/rust-target .stamp/wasm-bindgen node_modules/.package-lock.json .stamp/chromium www/vendor/chart.umd.min.js
+
+.stamp/rust-target:
+	@mkdir -p .stamp
+	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@touch $@
+
+# The CLI must match the crate's wasm-bindgen exactly; installing takes a few minutes, once.
+.stamp/wasm-bindgen:
+	@mkdir -p .stamp
+	@if wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$"; then \
+	  echo "wasm-bindgen $(WASM_BINDGEN_VERSION) present"; \
+	else \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.stamp/chromium:
+	@mkdir -p .stamp
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then echo "chromium present"; else \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; fi
+	@touch $@
+
+# Third-party code served to the page is copied from node_modules at build time, never committed.
+www/vendor/chart.umd.min.js: node_modules/.package-lock.json
+	mkdir -p www/vendor
+	cp node_modules/chart.js/dist/chart.umd.min.js www/vendor/
+	cp node_modules/chart.js/LICENSE.md www/vendor/chart.js-LICENSE.md
+
+## build: the wasm module and its JS glue in www/pkg
+build: setup $(PKG)/ovr_lab_bg.wasm www/data/.copied
+
+$(PKG)/ovr_lab_bg.wasm: $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+	cargo build --lib --release --target wasm32-unknown-unknown
+	wasm-bindgen --target web --out-dir $(PKG) --no-typescript $(WASM)
+	$(NODE_BIN)/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	  $(PKG)/ovr_lab_bg.wasm -o $(PKG)/ovr_lab_bg.wasm
+	@ls -l $(PKG)/ovr_lab_bg.wasm | awk '{print "wasm: " $$5 " bytes"}'
+
+# The bundled datasets are committed in www/data; nothing to do but check they are there.
+www/data/.copied:
+	@ls www/data/*.bin.gz >/dev/null
+	@touch $@
+
+## serve: build, then serve www/ on 127.0.0.1 (any static server works; this is Python's)
+serve: build
+	@echo "ovr-lab: http://127.0.0.1:$(PORT)/"
+	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory www
+
+## test: everything CI checks
+test: fmt-check clippy lint test-native build test-wasm test-e2e
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+lint: node_modules/.package-lock.json
+	$(NODE_BIN)/eslint www tests/e2e scripts
+
+# Native tests build with optimisations (see [profile.test]), so the training tests are quick.
+test-native:
+	cargo test --all-targets
+
+test-wasm: setup
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=$(CHROMEDRIVER) \
+	  WASM_BINDGEN_TEST_TIMEOUT=300 cargo test --release --target wasm32-unknown-unknown --test wasm
+
+test-e2e: build
+	node --test --test-concurrency=1 tests/e2e/
+
+## bench: engine speed vs ConvNetJS, TF.js and the native CLI, in one run
+bench: build
+	cargo build --release --bin ovr-lab
+	node scripts/bench.mjs
+
+clean:
+	rm -rf target $(PKG) www/vendor .stamp node_modules
