@@ -6,6 +6,7 @@
 //! - weight gradient: dW[tap, f] = Σ_pixel in[pixel + tap] · dY[pixel, f];
 //! - input gradient: a stride-1 convolution of the dilated, padded dY with the flipped kernel
 //!   (a "transposed convolution"), so it reuses the forward kernel.
+//!
 //! Each micro-kernel keeps MR pixels (or taps) × NB filters of accumulators in registers; LLVM
 //! vectorises the NB lanes (wasm `simd128`, SSE natively). No fused multiply-add, and the
 //! summation order depends only on the shapes, so native and wasm give the same bits.
@@ -187,7 +188,7 @@ fn weight_grad_kernel(
     assert!(
         xp.len() >= g.buffer_len()
             && dy.len() >= pixels * ldd
-            && ldd % NB == 0
+            && ldd.is_multiple_of(NB)
             && grad.len() >= taps * n
     );
     let bases: Vec<usize> = (0..pixels).map(|p| g.base(p)).collect();
