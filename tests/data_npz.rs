@@ -97,6 +97,15 @@ fn numpy_without_test_split_gets_a_seeded_stratified_split() {
         }
     }
     assert!(seen.iter().all(|&s| s));
+    // Pinned, and pinned identically in tests/data_wasm.rs: the split is the same in WebAssembly.
+    let h = ds
+        .test
+        .images
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        });
+    assert_eq!(h, 4_264_694_011_784_799_194);
     let again = read("no_test.npz");
     assert_eq!(again, ds);
     let other = read_npz(&fixture("no_test.npz"), "no_test.npz", 2).unwrap();
