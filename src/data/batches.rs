@@ -48,6 +48,7 @@ impl Batcher {
         self.order.len().div_ceil(self.batch_size)
     }
 
+    /// Samples per batch (the last batch of an epoch may hold fewer).
     pub fn batch_size(&self) -> usize {
         self.batch_size
     }

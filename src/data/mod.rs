@@ -103,7 +103,7 @@ impl Split {
         counts
     }
 
-    /// The pixels of image `i` (`image_len` bytes each).
+    /// The pixels of image `i` (`image_len` bytes each). Panics if `i` is not below `count()`.
     pub fn image(&self, i: usize, image_len: usize) -> &[u8] {
         &self.images[i * image_len..(i + 1) * image_len]
     }
@@ -114,13 +114,17 @@ impl Split {
 pub struct Dataset {
     /// Short name, e.g. `mnist28`.
     pub name: String,
+    /// Image width in pixels, 1..=[`MAX_SIDE`].
     pub width: usize,
+    /// Image height in pixels, 1..=[`MAX_SIDE`].
     pub height: usize,
     /// 1 (grey) or 3 (RGB).
     pub channels: usize,
     /// One name per class; its length is the number of classes.
     pub class_names: Vec<String>,
+    /// The images to learn from.
     pub train: Split,
+    /// The held-out images every metric is measured on (may be empty only if the source has none).
     pub test: Split,
     /// Provenance in one line (package, version, upstream), empty if unknown.
     pub source: String,

@@ -14,6 +14,8 @@ pub fn select(
     train_per_class: Option<usize>,
 ) -> Result<Dataset, DataError> {
     let file = ds.name.as_str();
+    // Labels index the remapping table below, and k - 1 appears in messages: both need a valid input.
+    ds.validate(file)?;
     let k = ds.num_classes();
     let all: Vec<usize> = (0..k).collect();
     let classes = classes.unwrap_or(&all);
@@ -182,5 +184,24 @@ mod tests {
         assert!(msg(Some(&[]), None).contains("at least 2 classes, got 0"));
         assert!(msg(None, Some(0)).contains("train_per_class must be at least 1"));
         assert!(msg(None, Some(0)).starts_with("toy: "));
+        let mut broken = toy();
+        broken.train.labels[1] = 9;
+        let e = select(&broken, Some(&[0, 1]), None).unwrap_err();
+        assert!(e
+            .problem
+            .contains("label 9 at train index 1 is not below num_classes 3"));
+    }
+
+    #[test]
+    fn prefix_of_a_balanced_blocks_dataset_stays_balanced() {
+        let ds = crate::data::generate(&crate::data::ShapesConfig::default()).unwrap();
+        let sub = select(&ds, Some(&[3, 1]), Some(10)).unwrap();
+        assert_eq!((sub.train.count(), sub.test.count()), (20, 200));
+        assert!(crate::data::is_balanced_blocks(&sub.train.labels, 2));
+        assert_eq!(sub.class_names, vec!["plus", "square"]);
+        // File order is kept: the original's first square (index 1) precedes its first plus (3).
+        assert_eq!(&sub.train.labels[..2], &[1, 0]);
+        assert_eq!(sub.train.image(0, 576), ds.train.image(1, 576));
+        assert_eq!(sub.train.image(1, 576), ds.train.image(3, 576));
     }
 }
