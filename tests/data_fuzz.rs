@@ -159,3 +159,13 @@ proptest! {
         survives(&stored_zip(&[("x_train.npy", &x), ("y_train.npy", &y)]));
     }
 }
+
+#[test]
+fn fuzz_inputs_are_valid_before_damage() {
+    let imds = tiny_imds();
+    assert_eq!(load_bytes(&imds, "f", 0).unwrap().train.count(), 6);
+    assert_eq!(load_bytes(&gzip(&imds), "f", 0).unwrap().test.count(), 3);
+    for f in ["float_nhwc.npz", "uint8_nhw.npz"] {
+        assert!(load_bytes(&fixture(f), f, 0).is_ok());
+    }
+}

@@ -478,3 +478,15 @@ fn truncated_and_corrupt_gzip() {
         problem(&gzip(b"hello, world")).contains("the gzip stream does not contain an IMDS file")
     );
 }
+
+#[test]
+fn load_file_reads_from_disk_and_names_missing_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let ds = ovr_lab::data::load_file(&dir.join("digits8x8.bin.gz"), 0).unwrap();
+    assert_eq!(ds.name, "digits8x8");
+    let e = ovr_lab::data::load_file(&dir.join("nope.bin.gz"), 0).unwrap_err();
+    assert!(
+        e.file.ends_with("nope.bin.gz") && e.problem.starts_with("cannot read the file"),
+        "{e}"
+    );
+}

@@ -489,3 +489,25 @@ fn labels_are_checked() {
     )
     .is_ok());
 }
+
+#[test]
+fn npy_format_versions_2_and_3_are_read() {
+    for major in [2u8, 3] {
+        let v1 = npy("|u1", &[6, 2, 2], &(0..24).collect::<Vec<u8>>());
+        let header_len = u16::from_le_bytes([v1[8], v1[9]]) as usize;
+        let mut v = b"\x93NUMPY".to_vec();
+        v.extend([major, 0]);
+        v.extend((header_len as u32).to_le_bytes());
+        v.extend(&v1[10..]);
+        let ds = read_npz(&with_entry("x_train.npy", v), "v.npz", 0).unwrap();
+        let mut px: Vec<u8> = ds
+            .train
+            .images
+            .iter()
+            .chain(&ds.test.images)
+            .copied()
+            .collect();
+        px.sort();
+        assert_eq!(px, (0..24).collect::<Vec<u8>>(), "version {major}.0");
+    }
+}
