@@ -39,7 +39,12 @@ pub struct ModelPlan {
 }
 
 /// The base architecture for `outputs` logits. Widths of 0 take the preset's.
-pub fn architecture(cfg: &Config, input: Shape, outputs: usize, widths: Option<(usize, usize)>) -> Result<NetSpec, String> {
+pub fn architecture(
+    cfg: &Config,
+    input: Shape,
+    outputs: usize,
+    widths: Option<(usize, usize)>,
+) -> Result<NetSpec, String> {
     let (c1, c2) = widths.unwrap_or_else(|| base_widths(cfg));
     Ok(match cfg.arch.as_str() {
         "linear" => NetSpec {
@@ -59,12 +64,20 @@ pub fn base_widths(cfg: &Config) -> (usize, usize) {
         "wide" => (16, 32),
         _ => (8, 16),
     };
-    (if cfg.conv1 > 0 { cfg.conv1 } else { d1 }, if cfg.conv2 > 0 { cfg.conv2 } else { d2 })
+    (
+        if cfg.conv1 > 0 { cfg.conv1 } else { d1 },
+        if cfg.conv2 > 0 { cfg.conv2 } else { d2 },
+    )
 }
 
 /// Widths for K binary models whose parameters add up to about `target` (the shared model's):
 /// both conv widths are scaled by one factor, searched over every first width.
-fn narrowed_widths(cfg: &Config, input: Shape, k: usize, target: usize) -> Result<(usize, usize), String> {
+fn narrowed_widths(
+    cfg: &Config,
+    input: Shape,
+    k: usize,
+    target: usize,
+) -> Result<(usize, usize), String> {
     let (c1, c2) = base_widths(cfg);
     let mut best: Option<((usize, usize), usize)> = None;
     for w1 in 1..=c1 {
@@ -79,7 +92,12 @@ fn narrowed_widths(cfg: &Config, input: Shape, k: usize, target: usize) -> Resul
 }
 
 /// Every model of the run, seed by seed, approach by approach.
-pub fn plan(cfg: &Config, input: Shape, class_names: &[String], train_per_class: &[usize]) -> Result<Vec<ModelPlan>, String> {
+pub fn plan(
+    cfg: &Config,
+    input: Shape,
+    class_names: &[String],
+    train_per_class: &[usize],
+) -> Result<Vec<ModelPlan>, String> {
     cfg.validate()?;
     let k = class_names.len();
     if k < 2 {
@@ -96,14 +114,26 @@ pub fn plan(cfg: &Config, input: Shape, class_names: &[String], train_per_class:
     let mut out = Vec::new();
     for seed in cfg.seed_list() {
         for &approach in &cfg.approaches {
-            let members: Vec<usize> = if approach.per_class() { (0..k).collect() } else { vec![0] };
+            let members: Vec<usize> = if approach.per_class() {
+                (0..k).collect()
+            } else {
+                vec![0]
+            };
             for member in members {
                 let (spec, task, label) = match approach {
                     Approach::Shared => (shared.clone(), Task::Softmax, "shared".to_string()),
                     Approach::Trunk => (shared.clone(), Task::MultiBinary, "trunk".to_string()),
-                    Approach::Ovr | Approach::PositiveOnly => (binary.clone(), Task::Binary, format!("{} · {}", approach.id(), class_names[member])),
+                    Approach::Ovr | Approach::PositiveOnly => (
+                        binary.clone(),
+                        Task::Binary,
+                        format!("{} · {}", approach.id(), class_names[member]),
+                    ),
                 };
-                let samples_per_epoch = if approach == Approach::PositiveOnly { train_per_class[member] } else { train_total };
+                let samples_per_epoch = if approach == Approach::PositiveOnly {
+                    train_per_class[member]
+                } else {
+                    train_total
+                };
                 out.push(ModelPlan {
                     index: out.len(),
                     approach,
@@ -152,7 +182,10 @@ mod tests {
         let plans = plan(&cfg, Shape::new(28, 28, 1), &names(10), &[650; 10]).unwrap();
         let total: usize = plans[1..].iter().map(|p| p.params).sum();
         let shared = plans[0].params as f64;
-        assert!((total as f64 / shared - 1.0).abs() < 0.35, "total {total} vs shared {shared}");
+        assert!(
+            (total as f64 / shared - 1.0).abs() < 0.35,
+            "total {total} vs shared {shared}"
+        );
         assert!(plans[1].params < shared as usize / 5);
     }
 }

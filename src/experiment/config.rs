@@ -24,7 +24,12 @@ pub enum Approach {
 }
 
 impl Approach {
-    pub const ALL: [Approach; 4] = [Approach::Shared, Approach::Ovr, Approach::PositiveOnly, Approach::Trunk];
+    pub const ALL: [Approach; 4] = [
+        Approach::Shared,
+        Approach::Ovr,
+        Approach::PositiveOnly,
+        Approach::Trunk,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -83,16 +88,32 @@ pub struct Config {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
-    Int { min: i64, max: i64 },
-    Float { min: f64, max: f64, log: bool },
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Float {
+        min: f64,
+        max: f64,
+        log: bool,
+    },
     Bool,
-    Choice { options: Vec<&'static str> },
+    Choice {
+        options: Vec<&'static str>,
+    },
     /// A comma-separated list of choices (at least one).
-    Choices { options: Vec<&'static str> },
+    Choices {
+        options: Vec<&'static str>,
+    },
     /// A comma-separated list of integers in 0..=max (empty means all).
-    IntList { max: i64, max_len: usize },
+    IntList {
+        max: i64,
+        max_len: usize,
+    },
     /// Free text of at most `max_len` characters (dataset names and file labels).
-    Text { max_len: usize },
+    Text {
+        max_len: usize,
+    },
 }
 
 /// One setting: its name, what it means, the group it is shown in, and its kind.
@@ -117,7 +138,11 @@ fn int(min: i64, max: i64) -> Kind {
 }
 
 fn float(min: f64, max: f64) -> Kind {
-    Kind::Float { min, max, log: false }
+    Kind::Float {
+        min,
+        max,
+        log: false,
+    }
 }
 
 /// The schema. Order is the order of the controls on the page.
@@ -215,7 +240,12 @@ fn format_float(v: f64) -> String {
 impl Config {
     /// The value of setting `name` as text (the form used in URLs and on the command line).
     pub fn get(&self, name: &str) -> Option<String> {
-        let list = |v: &[usize]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+        let list = |v: &[usize]| {
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         Some(match name {
             "dataset" => self.dataset.clone(),
             "classes" => list(&self.classes),
@@ -233,7 +263,12 @@ impl Config {
             "arch" => self.arch.clone(),
             "conv1" => self.conv1.to_string(),
             "conv2" => self.conv2.to_string(),
-            "approaches" => self.approaches.iter().map(|a| a.id()).collect::<Vec<_>>().join(","),
+            "approaches" => self
+                .approaches
+                .iter()
+                .map(|a| a.id())
+                .collect::<Vec<_>>()
+                .join(","),
             "budget" => self.budget.clone(),
             "balance" => self.balance.clone(),
             "init" => self.init.clone(),
@@ -330,7 +365,10 @@ impl Config {
     /// Reads settings given as name/value text pairs (a URL query or CLI flags) over the
     /// defaults. In `Clamp` mode, a bad or out-of-range value is replaced (by the nearest bound,
     /// or the default) and a notice says what changed; in `Strict` mode it is an error.
-    pub fn from_pairs<S: AsRef<str>>(pairs: &[(S, S)], mode: Mode) -> Result<(Config, Vec<String>), String> {
+    pub fn from_pairs<S: AsRef<str>>(
+        pairs: &[(S, S)],
+        mode: Mode,
+    ) -> Result<(Config, Vec<String>), String> {
         let schema = settings();
         let mut cfg = Config::default();
         let mut notices = Vec::new();
@@ -357,7 +395,10 @@ impl Config {
                     if mode == Mode::Strict {
                         return Err(format!("{name}: {why}"));
                     }
-                    notices.push(format!("{name}: {why}; kept the default {}", setting.default));
+                    notices.push(format!(
+                        "{name}: {why}; kept the default {}",
+                        setting.default
+                    ));
                 }
             }
         }
@@ -418,16 +459,21 @@ impl Kind {
         let shown: String = raw.chars().take(24).collect();
         match self {
             Kind::Int { min, max } => {
-                let v: f64 = raw.parse().map_err(|_| format!("'{shown}' is not a number"))?;
+                let v: f64 = raw
+                    .parse()
+                    .map_err(|_| format!("'{shown}' is not a number"))?;
                 if !v.is_finite() {
                     return Err(format!("'{shown}' is not a finite number"));
                 }
                 let r = v.round().clamp(*min as f64, *max as f64) as i64;
-                let note = (r as f64 != v).then(|| format!("{shown} is outside {min}..{max} or not whole; used {r}"));
+                let note = (r as f64 != v)
+                    .then(|| format!("{shown} is outside {min}..{max} or not whole; used {r}"));
                 Ok((Value::Int(r), note))
             }
             Kind::Float { min, max, .. } => {
-                let v: f64 = raw.parse().map_err(|_| format!("'{shown}' is not a number"))?;
+                let v: f64 = raw
+                    .parse()
+                    .map_err(|_| format!("'{shown}' is not a number"))?;
                 if !v.is_finite() {
                     return Err(format!("'{shown}' is not a finite number"));
                 }
@@ -460,15 +506,24 @@ impl Kind {
                     }
                 }
                 if out.is_empty() {
-                    return Err(format!("none of '{shown}' is one of {}", options.join(", ")));
+                    return Err(format!(
+                        "none of '{shown}' is one of {}",
+                        options.join(", ")
+                    ));
                 }
-                let note = (!dropped.is_empty()).then(|| format!("dropped unknown {}", dropped.join(", ")));
+                let note = (!dropped.is_empty())
+                    .then(|| format!("dropped unknown {}", dropped.join(", ")));
                 Ok((Value::Texts(out), note))
             }
             Kind::IntList { max, max_len } => {
                 let mut out = Vec::new();
                 for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    let v: i64 = item.parse().map_err(|_| format!("'{}' is not a class index", item.chars().take(24).collect::<String>()))?;
+                    let v: i64 = item.parse().map_err(|_| {
+                        format!(
+                            "'{}' is not a class index",
+                            item.chars().take(24).collect::<String>()
+                        )
+                    })?;
                     if v < 0 || v > *max {
                         return Err(format!("class index {v} is outside 0..{max}"));
                     }
@@ -507,7 +562,12 @@ mod tests {
         let d = Config::default();
         d.validate().unwrap();
         assert!(d.to_pairs().is_empty());
-        let pairs = vec![("lr", "0.01"), ("approaches", "ovr,trunk"), ("classes", "3,4,5"), ("epochs", "5")];
+        let pairs = vec![
+            ("lr", "0.01"),
+            ("approaches", "ovr,trunk"),
+            ("classes", "3,4,5"),
+            ("epochs", "5"),
+        ];
         let (cfg, notes) = Config::from_pairs(&pairs, Mode::Strict).unwrap();
         assert!(notes.is_empty());
         assert_eq!(cfg.classes, vec![3, 4, 5]);
@@ -519,7 +579,13 @@ mod tests {
 
     #[test]
     fn absurd_values_are_clamped_with_notices_or_refused() {
-        let pairs = vec![("epochs", "1e9"), ("lr", "-3"), ("batch", "abc"), ("bogus", "1"), ("approaches", "ovr,<img>")];
+        let pairs = vec![
+            ("epochs", "1e9"),
+            ("lr", "-3"),
+            ("batch", "abc"),
+            ("bogus", "1"),
+            ("approaches", "ovr,<img>"),
+        ];
         let (cfg, notes) = Config::from_pairs(&pairs, Mode::Clamp).unwrap();
         assert_eq!(cfg.epochs, MAX_EPOCHS as usize);
         assert_eq!(cfg.lr, 1e-5);
@@ -528,8 +594,13 @@ mod tests {
         assert_eq!(notes.len(), 5, "{notes:?}");
         assert!(notes.iter().any(|n| n.contains("unknown setting 'bogus'")));
         let err = Config::from_pairs(&[("epochs", "1e9")], Mode::Strict).unwrap_err();
-        assert!(err.contains("epochs") && err.contains("outside 1..30"), "{err}");
-        assert!(Config::from_pairs(&[("seeds", "NaN")], Mode::Strict).unwrap_err().contains("not a"));
+        assert!(
+            err.contains("epochs") && err.contains("outside 1..30"),
+            "{err}"
+        );
+        assert!(Config::from_pairs(&[("seeds", "NaN")], Mode::Strict)
+            .unwrap_err()
+            .contains("not a"));
     }
 
     #[test]

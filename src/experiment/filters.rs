@@ -21,7 +21,9 @@ pub fn split_filters(weights: &[f32], shape: &[usize]) -> Vec<Vec<f32>> {
     }
     let count = shape[3];
     let len = shape[0] * shape[1] * shape[2];
-    (0..count).map(|f| (0..len).map(|t| weights[t * count + f]).collect()).collect()
+    (0..count)
+        .map(|f| (0..len).map(|t| weights[t * count + f]).collect())
+        .collect()
 }
 
 pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
@@ -43,9 +45,23 @@ pub fn best_match_similarity(a: &[Vec<f32>], b: &[Vec<f32>]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let sims: Vec<Vec<f64>> = a.iter().map(|x| b.iter().map(|y| cosine(x, y)).collect()).collect();
-    let a_to_b = sims.iter().map(|row| row.iter().cloned().fold(f64::NEG_INFINITY, f64::max)).sum::<f64>() / a.len() as f64;
-    let b_to_a = (0..b.len()).map(|j| sims.iter().map(|row| row[j]).fold(f64::NEG_INFINITY, f64::max)).sum::<f64>() / b.len() as f64;
+    let sims: Vec<Vec<f64>> = a
+        .iter()
+        .map(|x| b.iter().map(|y| cosine(x, y)).collect())
+        .collect();
+    let a_to_b = sims
+        .iter()
+        .map(|row| row.iter().cloned().fold(f64::NEG_INFINITY, f64::max))
+        .sum::<f64>()
+        / a.len() as f64;
+    let b_to_a = (0..b.len())
+        .map(|j| {
+            sims.iter()
+                .map(|row| row[j])
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .sum::<f64>()
+        / b.len() as f64;
     0.5 * (a_to_b + b_to_a)
 }
 
@@ -59,12 +75,24 @@ pub struct Travel {
 
 pub fn travel(init: &[f32], now: &[f32], shape: &[usize]) -> Travel {
     let (a, b) = (split_filters(init, shape), split_filters(now, shape));
-    let cos = if a.is_empty() { 1.0 } else { a.iter().zip(&b).map(|(x, y)| cosine(x, y)).sum::<f64>() / a.len() as f64 };
-    let diff: f64 = init.iter().zip(now).map(|(&x, &y)| ((y - x) as f64).powi(2)).sum();
+    let cos = if a.is_empty() {
+        1.0
+    } else {
+        a.iter().zip(&b).map(|(x, y)| cosine(x, y)).sum::<f64>() / a.len() as f64
+    };
+    let diff: f64 = init
+        .iter()
+        .zip(now)
+        .map(|(&x, &y)| ((y - x) as f64).powi(2))
+        .sum();
     let base: f64 = init.iter().map(|&x| (x as f64).powi(2)).sum();
     Travel {
         cosine_to_init: cos,
-        relative_change: if base > 0.0 { (diff / base).sqrt() } else { 0.0 },
+        relative_change: if base > 0.0 {
+            (diff / base).sqrt()
+        } else {
+            0.0
+        },
     }
 }
 
@@ -85,9 +113,19 @@ pub const DISTINCT_THRESHOLD: f64 = 0.9;
 
 /// Min, mean and max of the best-match similarity over `pairs` pairs of independent He-normal
 /// filter sets of `count` filters of `len` values: what "unrelated" looks like.
-pub fn random_baseline(len: usize, count_a: usize, count_b: usize, pairs: usize, seed: u64) -> (f64, f64, f64) {
+pub fn random_baseline(
+    len: usize,
+    count_a: usize,
+    count_b: usize,
+    pairs: usize,
+    seed: u64,
+) -> (f64, f64, f64) {
     let mut rng = Rng::derive(seed, 0xF117);
-    let mut draw = |count: usize| -> Vec<Vec<f32>> { (0..count).map(|_| (0..len).map(|_| rng.normal()).collect()).collect() };
+    let mut draw = |count: usize| -> Vec<Vec<f32>> {
+        (0..count)
+            .map(|_| (0..len).map(|_| rng.normal()).collect())
+            .collect()
+    };
     let mut values = Vec::with_capacity(pairs);
     for _ in 0..pairs {
         let a = draw(count_a);
@@ -106,11 +144,17 @@ mod tests {
     #[test]
     fn identical_sets_score_one_and_negated_sets_score_minus_one() {
         let a = vec![vec![1.0, 0.0, 0.0], vec![0.0, 2.0, 0.0]];
-        let scaled: Vec<Vec<f32>> = a.iter().map(|f| f.iter().map(|v| v * 3.0).collect()).collect();
+        let scaled: Vec<Vec<f32>> = a
+            .iter()
+            .map(|f| f.iter().map(|v| v * 3.0).collect())
+            .collect();
         let negated: Vec<Vec<f32>> = a.iter().map(|f| f.iter().map(|v| -v).collect()).collect();
         assert!((best_match_similarity(&a, &scaled) - 1.0).abs() < 1e-12);
         assert!(best_match_similarity(&a, &negated) <= 0.0);
-        assert_eq!(distinct_filters(&[a[0].clone(), scaled[0].clone(), a[1].clone()], 0.9), 2);
+        assert_eq!(
+            distinct_filters(&[a[0].clone(), scaled[0].clone(), a[1].clone()], 0.9),
+            2
+        );
     }
 
     #[test]

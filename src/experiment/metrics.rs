@@ -26,7 +26,11 @@ pub fn accuracy(pred: &[usize], labels: &[u8]) -> f64 {
     if labels.is_empty() {
         return 0.0;
     }
-    pred.iter().zip(labels).filter(|(p, &l)| **p == l as usize).count() as f64 / labels.len() as f64
+    pred.iter()
+        .zip(labels)
+        .filter(|(p, &l)| **p == l as usize)
+        .count() as f64
+        / labels.len() as f64
 }
 
 /// `confusion[true][predicted]` counts.
@@ -59,8 +63,16 @@ pub fn per_class(confusion: &[Vec<u32>], names: &[String]) -> Vec<ClassScore> {
             ClassScore {
                 class: c,
                 name: names.get(c).cloned().unwrap_or_default(),
-                recall: if support > 0 { hit / support as f64 } else { 0.0 },
-                precision: if predicted > 0 { hit / predicted as f64 } else { 0.0 },
+                recall: if support > 0 {
+                    hit / support as f64
+                } else {
+                    0.0
+                },
+                precision: if predicted > 0 {
+                    hit / predicted as f64
+                } else {
+                    0.0
+                },
                 support,
             }
         })
@@ -76,7 +88,12 @@ pub fn softmax_loss(scores: &[f32], labels: &[u8], k: usize) -> f64 {
     let mut total = 0.0;
     for (row, &l) in scores.chunks_exact(k).zip(labels) {
         let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
-        let lse = row.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln() + max;
+        let lse = row
+            .iter()
+            .map(|&v| (v as f64 - max).exp())
+            .sum::<f64>()
+            .ln()
+            + max;
         total += lse - row[l as usize] as f64;
     }
     total / labels.len().max(1) as f64
@@ -88,7 +105,11 @@ pub fn binary_loss(scores: &[f32], labels: &[u8], k: usize) -> f64 {
     for (row, &l) in scores.chunks_exact(k).zip(labels) {
         for (j, &z) in row.iter().enumerate() {
             let z = z as f64;
-            total += if j == l as usize { softplus(-z) } else { softplus(z) };
+            total += if j == l as usize {
+                softplus(-z)
+            } else {
+                softplus(z)
+            };
         }
     }
     total / labels.len().max(1) as f64
@@ -121,7 +142,12 @@ pub fn expected_calibration_error(scores: &[f32], labels: &[u8], k: usize, softm
         bins[b].2 += (p == l as usize) as u8 as f64;
     }
     let n = labels.len().max(1) as f64;
-    bins.iter().filter(|b| b.0 > 0).map(|&(count, conf, hits)| (count as f64 / n) * (hits / count as f64 - conf / count as f64).abs()).sum()
+    bins.iter()
+        .filter(|b| b.0 > 0)
+        .map(|&(count, conf, hits)| {
+            (count as f64 / n) * (hits / count as f64 - conf / count as f64).abs()
+        })
+        .sum()
 }
 
 /// Mean and sample standard deviation (0 for one value).
@@ -141,7 +167,11 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
 /// Whether a single-output model's test logits are (nearly) the same for every image: its
 /// output no longer depends on its input.
 pub fn is_constant(logits: &[f32]) -> bool {
-    let values: Vec<f64> = logits.iter().map(|&v| v as f64).filter(|v| v.is_finite()).collect();
+    let values: Vec<f64> = logits
+        .iter()
+        .map(|&v| v as f64)
+        .filter(|v| v.is_finite())
+        .collect();
     if values.len() < logits.len() || values.is_empty() {
         return true;
     }
@@ -156,7 +186,20 @@ mod tests {
 
     #[test]
     fn metrics_on_a_known_example() {
-        let scores = [2.0, 1.0, 0.0, /**/ 0.0, 3.0, 1.0, /**/ 0.0, 0.5, 0.1, /**/ f32::NAN, 0.0, 1.0];
+        let scores = [
+            2.0,
+            1.0,
+            0.0,
+            /**/ 0.0,
+            3.0,
+            1.0,
+            /**/ 0.0,
+            0.5,
+            0.1,
+            /**/ f32::NAN,
+            0.0,
+            1.0,
+        ];
         let labels = [0u8, 1, 2, 2];
         let pred = predictions(&scores, 3);
         assert_eq!(pred, vec![0, 1, 1, 2]);

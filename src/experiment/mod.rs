@@ -42,13 +42,24 @@ pub fn shapes_dataset(cfg: &Config) -> Result<Dataset, String> {
 /// The jobs of a run on prepared data.
 pub fn jobs(cfg: &Config, data: &Dataset) -> Result<Vec<ModelPlan>, String> {
     let input = crate::nn::Shape::new(data.height, data.width, data.channels);
-    plan(cfg, input, &data.class_names, &data.train.per_class(data.num_classes()))
+    plan(
+        cfg,
+        input,
+        &data.class_names,
+        &data.train.per_class(data.num_classes()),
+    )
 }
 
 /// Trains every model of the run on `threads` threads (one model per thread at a time) and
 /// assembles the report. Results do not depend on the thread count. `on_done` is told of each
 /// finished model.
-pub fn run_all(cfg: &Config, data: Arc<Dataset>, threads: usize, now: &(dyn Fn() -> f64 + Sync), on_done: &(dyn Fn(&ModelResult) + Sync)) -> Result<Report, String> {
+pub fn run_all(
+    cfg: &Config,
+    data: Arc<Dataset>,
+    threads: usize,
+    now: &(dyn Fn() -> f64 + Sync),
+    on_done: &(dyn Fn(&ModelResult) + Sync),
+) -> Result<Report, String> {
     let plans = jobs(cfg, &data)?;
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(Vec::with_capacity(plans.len()));

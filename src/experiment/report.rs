@@ -3,8 +3,14 @@
 
 use super::approach::Task;
 use super::config::{Approach, Config};
-use super::filters::{best_match_similarity, distinct_filters, random_baseline, split_filters, travel, Travel, DISTINCT_THRESHOLD};
-use super::metrics::{accuracy, binary_loss, confusion, expected_calibration_error, is_constant, mean_std, per_class, predictions, softmax_loss, ClassScore};
+use super::filters::{
+    best_match_similarity, distinct_filters, random_baseline, split_filters, travel, Travel,
+    DISTINCT_THRESHOLD,
+};
+use super::metrics::{
+    accuracy, binary_loss, confusion, expected_calibration_error, is_constant, mean_std, per_class,
+    predictions, softmax_loss, ClassScore,
+};
 use super::run::{ModelResult, ModelStatus, TRAIN_EVAL_LIMIT};
 use crate::data::Dataset;
 use serde::{Deserialize, Serialize};
@@ -169,14 +175,35 @@ pub struct Report {
 /// early (diverged) contribute NaN.
 fn ensemble_scores(models: &[&ModelResult], k: usize, e: usize, train: bool) -> Option<Vec<f32>> {
     let pick = |m: &ModelResult| -> Option<Vec<f32>> {
-        let rec = m.epochs.get(e).or(if m.status == ModelStatus::Trained { None } else { m.epochs.last() })?;
-        Some(if train { rec.train_scores.clone() } else { rec.test_scores.clone() })
+        let rec = m.epochs.get(e).or(if m.status == ModelStatus::Trained {
+            None
+        } else {
+            m.epochs.last()
+        })?;
+        Some(if train {
+            rec.train_scores.clone()
+        } else {
+            rec.test_scores.clone()
+        })
     };
     if models.len() == 1 && models[0].plan.task != Task::Binary {
         let m = models[0];
         return match m.epochs.get(e) {
-            Some(r) => Some(if train { r.train_scores.clone() } else { r.test_scores.clone() }),
-            None => m.epochs.last().map(|r| vec![f32::NAN; if train { r.train_scores.len() } else { r.test_scores.len() }]),
+            Some(r) => Some(if train {
+                r.train_scores.clone()
+            } else {
+                r.test_scores.clone()
+            }),
+            None => m.epochs.last().map(|r| {
+                vec![
+                    f32::NAN;
+                    if train {
+                        r.train_scores.len()
+                    } else {
+                        r.test_scores.len()
+                    }
+                ]
+            }),
         };
     }
     let columns: Vec<Vec<f32>> = (0..k)
@@ -208,13 +235,25 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
     let mut approaches = BTreeMap::new();
     let mut notes = Vec::new();
     if seeds.len() == 1 {
-        notes.push(format!("One seed ({}): a single run, not an average; no spread is shown.", seeds[0]));
+        notes.push(format!(
+            "One seed ({}): a single run, not an average; no spread is shown.",
+            seeds[0]
+        ));
     }
     for &approach in &cfg.approaches {
         let expected = if approach.per_class() { k } else { 1 };
-        let by_seed: Vec<Vec<&ModelResult>> = seeds.iter().map(|&s| results.iter().filter(|r| r.plan.approach == approach && r.plan.seed == s).collect()).collect();
+        let by_seed: Vec<Vec<&ModelResult>> = seeds
+            .iter()
+            .map(|&s| {
+                results
+                    .iter()
+                    .filter(|r| r.plan.approach == approach && r.plan.seed == s)
+                    .collect()
+            })
+            .collect();
         let complete = by_seed.iter().all(|ms| ms.len() == expected);
-        let available: Vec<&Vec<&ModelResult>> = by_seed.iter().filter(|ms| ms.len() == expected).collect();
+        let available: Vec<&Vec<&ModelResult>> =
+            by_seed.iter().filter(|ms| ms.len() == expected).collect();
         let Some(first) = available.first() else {
             continue;
         };
@@ -223,16 +262,34 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
         let mut curve = Vec::new();
         for e in 0..epochs {
             let mut accs = Vec::new();
-            let (mut train_accs, mut test_losses, mut train_losses, mut flops) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut train_accs, mut test_losses, mut train_losses, mut flops) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for ms in &available {
-                let Some(test) = ensemble_scores(ms, k, e, false) else { continue };
-                let Some(train) = ensemble_scores(ms, k, e, true) else { continue };
+                let Some(test) = ensemble_scores(ms, k, e, false) else {
+                    continue;
+                };
+                let Some(train) = ensemble_scores(ms, k, e, true) else {
+                    continue;
+                };
                 accs.push(accuracy(&predictions(&test, k), test_labels));
                 train_accs.push(accuracy(&predictions(&train, k), train_labels));
-                test_losses.push(if softmax { softmax_loss(&test, test_labels, k) } else { binary_loss(&test, test_labels, k) });
-                let own: f64 = ms.iter().filter_map(|m| m.epochs.get(e)).map(|r| r.train_loss as f64).sum::<f64>() / ms.len() as f64;
+                test_losses.push(if softmax {
+                    softmax_loss(&test, test_labels, k)
+                } else {
+                    binary_loss(&test, test_labels, k)
+                });
+                let own: f64 = ms
+                    .iter()
+                    .filter_map(|m| m.epochs.get(e))
+                    .map(|r| r.train_loss as f64)
+                    .sum::<f64>()
+                    / ms.len() as f64;
                 train_losses.push(own);
-                flops.push(ms.iter().map(|m| m.epochs.get(e).or(m.epochs.last()).map_or(0, |r| r.flops)).sum::<u64>() as f64);
+                flops.push(
+                    ms.iter()
+                        .map(|m| m.epochs.get(e).or(m.epochs.last()).map_or(0, |r| r.flops))
+                        .sum::<u64>() as f64,
+                );
             }
             let (acc, acc_std) = mean_std(&accs);
             curve.push(CurvePoint {
@@ -282,7 +339,8 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
                     if let Some(rec) = m.epochs.last() {
                         if is_constant(&rec.test_scores) {
                             let p = crate::nn::loss::sigmoid(rec.test_scores[0]);
-                            collapsed.push(flag(format!("constant output: scores every image {p:.3}")));
+                            collapsed
+                                .push(flag(format!("constant output: scores every image {p:.3}")));
                         }
                     }
                 }
@@ -318,8 +376,18 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
             Vec::new()
         };
         let plan = &first[0].plan;
-        let per_seed_seconds: Vec<f64> = available.iter().map(|ms| ms.iter().map(|m| m.train_seconds).sum()).collect();
-        let per_seed_samples: Vec<f64> = available.iter().map(|ms| ms.iter().map(|m| (m.plan.samples_per_epoch * m.epochs.len()) as f64).sum()).collect();
+        let per_seed_seconds: Vec<f64> = available
+            .iter()
+            .map(|ms| ms.iter().map(|m| m.train_seconds).sum())
+            .collect();
+        let per_seed_samples: Vec<f64> = available
+            .iter()
+            .map(|ms| {
+                ms.iter()
+                    .map(|m| (m.plan.samples_per_epoch * m.epochs.len()) as f64)
+                    .sum()
+            })
+            .collect();
         let train_seconds = mean_std(&per_seed_seconds).0;
         let samples = mean_std(&per_seed_samples).0;
         approaches.insert(
@@ -332,7 +400,11 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
                 flops_per_image: first.iter().map(|m| m.plan.flops_per_image).sum(),
                 train_flops: curve.last().map_or(0.0, |c| c.flops),
                 train_seconds,
-                samples_per_s: if train_seconds > 0.0 { samples / train_seconds } else { 0.0 },
+                samples_per_s: if train_seconds > 0.0 {
+                    samples / train_seconds
+                } else {
+                    0.0
+                },
                 test_accuracy,
                 test_accuracy_std,
                 seed_accuracies,
@@ -360,19 +432,38 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
 
 /// Filter similarity across the models of one seed.
 pub fn similarity(results: &[ModelResult], seed: u64) -> Option<SimilarityReport> {
-    let mut models: Vec<&ModelResult> = results.iter().filter(|r| r.plan.seed == seed && r.filter_shape.len() == 4).collect();
+    let mut models: Vec<&ModelResult> = results
+        .iter()
+        .filter(|r| r.plan.seed == seed && r.filter_shape.len() == 4)
+        .collect();
     models.sort_by_key(|m| m.plan.index);
-    let first = models.first()?;
+    let first = *models.first()?;
     // Only models whose filters have the same size can be compared.
     let taps: usize = first.filter_shape[..3].iter().product();
     models.retain(|m| m.filter_shape[..3].iter().product::<usize>() == taps);
-    let trained: Vec<Vec<Vec<f32>>> = models.iter().map(|m| split_filters(&m.filters, &m.filter_shape)).collect();
-    let init: Vec<Vec<Vec<f32>>> = models.iter().map(|m| split_filters(&m.filters_init, &m.filter_shape)).collect();
+    let trained: Vec<Vec<Vec<f32>>> = models
+        .iter()
+        .map(|m| split_filters(&m.filters, &m.filter_shape))
+        .collect();
+    let init: Vec<Vec<Vec<f32>>> = models
+        .iter()
+        .map(|m| split_filters(&m.filters_init, &m.filter_shape))
+        .collect();
     let n = models.len();
-    let matrix_of = |sets: &Vec<Vec<Vec<f32>>>| -> Vec<Vec<f64>> { (0..n).map(|i| (0..n).map(|j| best_match_similarity(&sets[i], &sets[j])).collect()).collect() };
+    let matrix_of = |sets: &Vec<Vec<Vec<f32>>>| -> Vec<Vec<f64>> {
+        (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| best_match_similarity(&sets[i], &sets[j]))
+                    .collect()
+            })
+            .collect()
+    };
     let matrix = matrix_of(&trained);
     let init_matrix = matrix_of(&init);
-    let ovr: Vec<usize> = (0..n).filter(|&i| models[i].plan.approach == Approach::Ovr).collect();
+    let ovr: Vec<usize> = (0..n)
+        .filter(|&i| models[i].plan.approach == Approach::Ovr)
+        .collect();
     let shared = (0..n).find(|&i| models[i].plan.approach == Approach::Shared);
     let mean_pairs = |m: &Vec<Vec<f64>>, idx: &[usize]| -> Option<f64> {
         let mut v = Vec::new();
@@ -387,7 +478,9 @@ pub fn similarity(results: &[ModelResult], seed: u64) -> Option<SimilarityReport
         let s = shared?;
         (!ovr.is_empty()).then(|| ovr.iter().map(|&j| m[s][j]).sum::<f64>() / ovr.len() as f64)
     };
-    let pooled = |sets: &Vec<Vec<Vec<f32>>>| -> Vec<Vec<f32>> { ovr.iter().flat_map(|&i| sets[i].clone()).collect() };
+    let pooled = |sets: &Vec<Vec<Vec<f32>>>| -> Vec<Vec<f32>> {
+        ovr.iter().flat_map(|&i| sets[i].clone()).collect()
+    };
     let count = first.filter_shape[3];
     let (lo, mean, hi) = random_baseline(taps, count, count, 20, seed);
     Some(SimilarityReport {

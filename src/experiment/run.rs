@@ -27,7 +27,9 @@ pub enum ModelStatus {
     Training,
     Trained,
     /// The loss became NaN or infinite during this epoch (1-based); training stopped there.
-    Diverged { epoch: usize },
+    Diverged {
+        epoch: usize,
+    },
 }
 
 /// A model's state at the end of one epoch.
@@ -118,9 +120,19 @@ pub fn epoch_order(cfg: &Config, plan: &ModelPlan, data: &Dataset, epoch: usize)
         Approach::Ovr if cfg.balance == "batches" => {
             // Alternate positives and negatives (each in the shared order, cycling the smaller
             // side) so that half of every batch is positive; the epoch keeps its length.
-            let (pos, neg): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&i| data.train.labels[i] as usize == plan.member);
+            let (pos, neg): (Vec<usize>, Vec<usize>) = all
+                .iter()
+                .partition(|&&i| data.train.labels[i] as usize == plan.member);
             if !pos.is_empty() && !neg.is_empty() {
-                all = (0..all.len()).map(|j| if j % 2 == 0 { pos[(j / 2) % pos.len()] } else { neg[(j / 2) % neg.len()] }).collect();
+                all = (0..all.len())
+                    .map(|j| {
+                        if j % 2 == 0 {
+                            pos[(j / 2) % pos.len()]
+                        } else {
+                            neg[(j / 2) % neg.len()]
+                        }
+                    })
+                    .collect();
             }
         }
         _ => {}
@@ -133,7 +145,11 @@ impl Trainer {
         let k = data.num_classes();
         // Independent init: each model its own stream. Same init: one stream per seed, so models
         // of the same shape start from identical conv weights.
-        let init_stream = if cfg.init == "same" { 0 } else { 1 + plan.index as u64 };
+        let init_stream = if cfg.init == "same" {
+            0
+        } else {
+            1 + plan.index as u64
+        };
         let mut init_rng = Rng::derive(Rng::derive(plan.seed, STREAM_INIT).next_u64(), init_stream);
         let net = Network::new(&plan.spec, &mut init_rng)?;
         let opt = Optimizer::new(
@@ -149,8 +165,15 @@ impl Trainer {
         let batch = cfg.batch;
         let batches_per_epoch = plan.samples_per_epoch.div_ceil(batch);
         let outputs = net.outputs();
-        let filters_init = net.first_conv().map(|(_, w)| w.to_vec()).unwrap_or_default();
-        let pos_weight = if cfg.balance == "weight" && plan.task != Task::Softmax { (k - 1) as f32 } else { 1.0 };
+        let filters_init = net
+            .first_conv()
+            .map(|(_, w)| w.to_vec())
+            .unwrap_or_default();
+        let pos_weight = if cfg.balance == "weight" && plan.task != Task::Softmax {
+            (k - 1) as f32
+        } else {
+            1.0
+        };
         Ok(Trainer {
             augment: Augment {
                 shift: cfg.augment_shift,
@@ -170,7 +193,11 @@ impl Trainer {
             grad: vec![0.0; batch * outputs],
             pos_weight,
             flops: 0,
-            status: if batches_per_epoch == 0 { ModelStatus::Diverged { epoch: 0 } } else { ModelStatus::Training },
+            status: if batches_per_epoch == 0 {
+                ModelStatus::Diverged { epoch: 0 }
+            } else {
+                ModelStatus::Training
+            },
             records: Vec::new(),
             filters_init,
             cfg: cfg.clone(),
@@ -211,7 +238,9 @@ impl Trainer {
             let loss = self.train_batch();
             left -= 1;
             if !loss.is_finite() {
-                self.status = ModelStatus::Diverged { epoch: self.epoch + 1 };
+                self.status = ModelStatus::Diverged {
+                    epoch: self.epoch + 1,
+                };
                 break;
             }
             self.loss_sum += loss as f64;
@@ -223,7 +252,11 @@ impl Trainer {
                 break;
             }
         }
-        let fraction = if self.total_steps == 0 { 1.0 } else { self.steps as f64 / self.total_steps as f64 };
+        let fraction = if self.total_steps == 0 {
+            1.0
+        } else {
+            self.steps as f64 / self.total_steps as f64
+        };
         Progress {
             index: self.plan.index,
             epoch: self.epoch,
@@ -243,7 +276,17 @@ impl Trainer {
         let idx = &self.order[start..(start + size).min(self.order.len())];
         let n = idx.len();
         let d = &self.data;
-        fill_batch_augmented(&d.train, idx, d.width, d.height, d.channels, &self.augment, &mut self.augment_rng, &mut self.x, &mut self.y);
+        fill_batch_augmented(
+            &d.train,
+            idx,
+            d.width,
+            d.height,
+            d.channels,
+            &self.augment,
+            &mut self.augment_rng,
+            &mut self.x,
+            &mut self.y,
+        );
         let image = d.image_len();
         let logits = self.net.forward(&self.x[..n * image], n, true);
         let outputs = logits.len() / n;
@@ -270,12 +313,15 @@ impl Trainer {
             return loss;
         }
         self.net.backward(grad, n);
-        let lr = self.cfg.schedule.rate(self.cfg.lr, self.steps, self.total_steps);
+        let lr = self
+            .cfg
+            .schedule
+            .rate(self.cfg.lr, self.steps, self.total_steps);
         self.opt.step(&mut self.net.params, &self.net.grads, lr);
         self.steps += 1;
         self.flops += n as u64 * self.plan.flops_per_train_sample;
         // Parameters can overflow to inf before the loss does.
-        if self.steps % 16 == 0 && !self.net.params.iter().all(|p| p.is_finite()) {
+        if self.steps.is_multiple_of(16) && !self.net.params.iter().all(|p| p.is_finite()) {
             return f32::NAN;
         }
         loss
@@ -302,7 +348,11 @@ impl Trainer {
     fn score(&mut self, train: bool) -> Vec<f32> {
         let d = Arc::clone(&self.data);
         let split = if train { &d.train } else { &d.test };
-        let n = if train { split.count().min(TRAIN_EVAL_LIMIT) } else { split.count() };
+        let n = if train {
+            split.count().min(TRAIN_EVAL_LIMIT)
+        } else {
+            split.count()
+        };
         let image = d.image_len();
         let k = self.net.outputs();
         let mut scores = vec![0.0; n * k];
@@ -310,10 +360,14 @@ impl Trainer {
         let mut x = vec![0.0f32; chunk * image];
         for start in (0..n).step_by(chunk) {
             let m = chunk.min(n - start);
-            for (dst, &p) in x[..m * image].iter_mut().zip(&split.images[start * image..(start + m) * image]) {
+            for (dst, &p) in x[..m * image]
+                .iter_mut()
+                .zip(&split.images[start * image..(start + m) * image])
+            {
                 *dst = p as f32 / 255.0;
             }
-            self.net.infer(&x[..m * image], m, &mut scores[start * k..(start + m) * k]);
+            self.net
+                .infer(&x[..m * image], m, &mut scores[start * k..(start + m) * k]);
         }
         scores
     }
@@ -325,7 +379,11 @@ impl Trainer {
             None => (Vec::new(), Vec::new()),
         };
         ModelResult {
-            status: if self.status == ModelStatus::Training { ModelStatus::Trained } else { self.status },
+            status: if self.status == ModelStatus::Training {
+                ModelStatus::Trained
+            } else {
+                self.status
+            },
             plan: self.plan,
             epochs: self.records,
             filter_shape,

@@ -135,6 +135,38 @@ fn conv_kernel(
     out: &mut [f32],
     n: usize,
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { conv_kernel_avx2(g, xp, packed, bias, out, n) };
+    }
+    conv_kernel_body(g, xp, packed, bias, out, n)
+}
+
+/// The same code compiled for 256-bit vectors. Each lane still does one multiply and one add per
+/// step (no FMA), so the results are bit-identical to the 128-bit and wasm builds.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn conv_kernel_avx2(
+    g: &Geometry,
+    xp: &[f32],
+    packed: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    n: usize,
+) {
+    conv_kernel_body(g, xp, packed, bias, out, n)
+}
+
+#[inline(always)]
+fn conv_kernel_body(
+    g: &Geometry,
+    xp: &[f32],
+    packed: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    n: usize,
+) {
     let pixels = g.pixels();
     let taps = g.taps.len();
     assert!(
@@ -176,6 +208,38 @@ fn conv_kernel(
 /// grad[tap, f] += Σ_pixel xp[base(pixel) + tap] · dy[pixel, f]; `dy` has row stride `ldd`, a
 /// multiple of NB.
 fn weight_grad_kernel(
+    g: &Geometry,
+    xp: &[f32],
+    dy: &[f32],
+    ldd: usize,
+    grad: &mut [f32],
+    n: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { weight_grad_kernel_avx2(g, xp, dy, ldd, grad, n) };
+    }
+    weight_grad_kernel_body(g, xp, dy, ldd, grad, n)
+}
+
+/// The same code compiled for 256-bit vectors. Each lane still does one multiply and one add per
+/// step (no FMA), so the results are bit-identical to the 128-bit and wasm builds.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn weight_grad_kernel_avx2(
+    g: &Geometry,
+    xp: &[f32],
+    dy: &[f32],
+    ldd: usize,
+    grad: &mut [f32],
+    n: usize,
+) {
+    weight_grad_kernel_body(g, xp, dy, ldd, grad, n)
+}
+
+#[inline(always)]
+fn weight_grad_kernel_body(
     g: &Geometry,
     xp: &[f32],
     dy: &[f32],
