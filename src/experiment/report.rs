@@ -117,6 +117,9 @@ pub struct ApproachReport {
     /// Binary models whose output no longer depends on the input.
     pub collapsed: Vec<ModelFlag>,
     pub diverged: Vec<ModelFlag>,
+    /// Predicted class of every test image (first seed, last complete epoch), so that a view can
+    /// show the images behind a confusion cell.
+    pub test_predictions: Vec<u8>,
     /// Whether every model finished all its epochs.
     pub complete: bool,
 }
@@ -171,52 +174,34 @@ pub struct Report {
 }
 
 /// The ensemble's scores for one approach and seed at epoch `e` (0-based), `n × k`: a one-model
-/// approach's logits, or the per-class models' single logits side by side. Members that stopped
-/// early (diverged) contribute NaN.
+/// approach's logits, or the per-class models' single logits side by side. `None` until every
+/// model of the seed has reached epoch `e`; a model that diverged before it contributes NaN (it
+/// never wins a prediction).
 fn ensemble_scores(models: &[&ModelResult], k: usize, e: usize, train: bool) -> Option<Vec<f32>> {
-    let pick = |m: &ModelResult| -> Option<Vec<f32>> {
-        let rec = m.epochs.get(e).or(if m.status == ModelStatus::Trained {
-            None
-        } else {
-            m.epochs.last()
-        })?;
-        Some(if train {
-            rec.train_scores.clone()
-        } else {
-            rec.test_scores.clone()
-        })
-    };
-    if models.len() == 1 && models[0].plan.task != Task::Binary {
-        let m = models[0];
-        return match m.epochs.get(e) {
+    let column = |m: &ModelResult| -> Option<Vec<f32>> {
+        match m.epochs.get(e) {
             Some(r) => Some(if train {
                 r.train_scores.clone()
             } else {
                 r.test_scores.clone()
             }),
-            None => m.epochs.last().map(|r| {
-                vec![
-                    f32::NAN;
-                    if train {
-                        r.train_scores.len()
-                    } else {
-                        r.test_scores.len()
-                    }
-                ]
-            }),
-        };
+            None if matches!(m.status, ModelStatus::Diverged { .. }) => Some(vec![f32::NAN; 0]),
+            None => None,
+        }
+    };
+    if models.len() == 1 && models[0].plan.task != Task::Binary {
+        return column(models[0]);
     }
-    let columns: Vec<Vec<f32>> = (0..k)
-        .map(|member| {
-            let m = models.iter().find(|m| m.plan.member == member)?;
-            match m.epochs.get(e) {
-                Some(_) => pick(m),
-                None => pick(m).map(|v| vec![f32::NAN; v.len()]),
-            }
-        })
-        .collect::<Option<_>>()?;
-    let n = columns.first()?.len();
-    let mut out = vec![0.0; n * k];
+    let mut columns: Vec<Vec<f32>> = Vec::with_capacity(k);
+    for member in 0..k {
+        let m = models.iter().find(|m| m.plan.member == member)?;
+        columns.push(column(m)?);
+    }
+    let n = columns.iter().map(Vec::len).max()?;
+    if n == 0 {
+        return None;
+    }
+    let mut out = vec![f32::NAN; n * k];
     for (j, col) in columns.iter().enumerate() {
         for (i, &v) in col.iter().enumerate() {
             out[i * k + j] = v;
@@ -260,6 +245,7 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
         let softmax = approach == Approach::Shared;
         let epochs = first.iter().map(|m| m.epochs.len()).max().unwrap_or(0);
         let mut curve = Vec::new();
+        // Only epochs that every model of a seed has finished make a point of the curve.
         for e in 0..epochs {
             let mut accs = Vec::new();
             let (mut train_accs, mut test_losses, mut train_losses, mut flops) =
@@ -291,6 +277,9 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
                         .sum::<u64>() as f64,
                 );
             }
+            if accs.is_empty() {
+                break;
+            }
             let (acc, acc_std) = mean_std(&accs);
             curve.push(CurvePoint {
                 epoch: e + 1,
@@ -302,14 +291,18 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
                 flops: mean_std(&flops).0,
             });
         }
-        let last = epochs.saturating_sub(1);
+        let last = curve.len().saturating_sub(1);
         let mut seed_accuracies = Vec::new();
         let mut eces = Vec::new();
         let mut conf = vec![vec![0u32; k]; k];
         let mut train_acc = Vec::new();
+        let mut test_predictions = Vec::new();
         for ms in &available {
             if let Some(test) = ensemble_scores(ms, k, last, false) {
                 let pred = predictions(&test, k);
+                if test_predictions.is_empty() {
+                    test_predictions = pred.iter().map(|&p| p as u8).collect();
+                }
                 seed_accuracies.push(accuracy(&pred, test_labels));
                 eces.push(expected_calibration_error(&test, test_labels, k, softmax));
                 for (r, row) in confusion(&pred, test_labels, k).iter().enumerate() {
@@ -347,8 +340,10 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
             }
         }
         let members = if approach.per_class() {
-            first
-                .iter()
+            let mut present: Vec<&&ModelResult> = first.iter().collect();
+            present.sort_by_key(|m| m.plan.member);
+            present
+                .into_iter()
                 .map(|m| {
                     let member = m.plan.member;
                     let (mut acc, mut recall) = (Vec::new(), Vec::new());
@@ -395,9 +390,9 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
             ApproachReport {
                 id: approach.id().to_string(),
                 models: expected,
-                params: first.iter().map(|m| m.plan.params).sum(),
+                params: plan.params * expected,
                 params_per_model: plan.params,
-                flops_per_image: first.iter().map(|m| m.plan.flops_per_image).sum(),
+                flops_per_image: plan.flops_per_image * expected as u64,
                 train_flops: curve.last().map_or(0.0, |c| c.flops),
                 train_seconds,
                 samples_per_s: if train_seconds > 0.0 {
@@ -416,6 +411,7 @@ pub fn assemble(cfg: &Config, data: &Dataset, results: &[ModelResult]) -> Report
                 calibration_ece: mean_std(&eces).0,
                 collapsed,
                 diverged,
+                test_predictions,
                 complete,
             },
         );

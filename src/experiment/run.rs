@@ -372,6 +372,23 @@ impl Trainer {
         scores
     }
 
+    /// The result so far, leaving the trainer running (for live views).
+    pub fn snapshot(&self, train_seconds: f64) -> ModelResult {
+        let (filter_shape, filters) = match self.net.first_conv() {
+            Some((t, w)) => (t.shape.clone(), w.to_vec()),
+            None => (Vec::new(), Vec::new()),
+        };
+        ModelResult {
+            status: self.status.clone(),
+            plan: self.plan.clone(),
+            epochs: self.records.clone(),
+            filter_shape,
+            filters_init: self.filters_init.clone(),
+            filters,
+            train_seconds,
+        }
+    }
+
     /// Ends the job: `train_seconds` is the wall time the caller measured.
     pub fn finish(self, train_seconds: f64) -> ModelResult {
         let (filter_shape, filters) = match self.net.first_conv() {
