@@ -1,0 +1,209 @@
+// A pool of module workers, one wasm instance each; models are independent jobs spread over it.
+// The pool replaces a worker that crashes or goes silent, retries its job once, and reports a
+// job that fails twice; the other jobs keep their progress.
+
+const SILENCE_LIMIT_MS = 15000;
+
+export class WorkerPool {
+  /** @param {number} size workers; @param {URL} url the worker module */
+  constructor(size, url = new URL('./worker.js', import.meta.url)) {
+    this.size = Math.max(1, size);
+    this.url = url;
+    this.slots = [];
+    this.run = null;
+    this.paused = false;
+    this.watchdog = null;
+  }
+
+  spawn(slot) {
+    const worker = new Worker(this.url, { type: 'module' });
+    slot.worker = worker;
+    slot.ready = false;
+    slot.task = null;
+    slot.lastSeen = performance.now();
+    worker.onmessage = ({ data }) => this.onMessage(slot, data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.onCrash(slot, event.message || 'the worker stopped with an error');
+    };
+    worker.onmessageerror = () => this.onCrash(slot, 'a message from the worker could not be read');
+    if (this.paused) worker.postMessage({ type: 'pause' });
+  }
+
+  ensureWorkers() {
+    while (this.slots.length < this.size) {
+      const slot = { id: this.slots.length };
+      this.slots.push(slot);
+      this.spawn(slot);
+    }
+  }
+
+  /**
+   * Runs `jobs` (model indices) with `payload` ({config, data, file, key}); `handlers` receive
+   * progress, epoch, result and failure events. Resolves when every job has a result or failed.
+   */
+  start(jobId, jobs, payload, handlers) {
+    this.cancel();
+    this.ensureWorkers();
+    return new Promise((resolve) => {
+      this.run = { jobId, queue: [...jobs], payload, handlers, attempts: new Map(), left: jobs.length, resolve };
+      if (jobs.length === 0) {
+        this.finishRun();
+        return;
+      }
+      this.watchdog = setInterval(() => this.checkSilence(), 1000);
+      for (const slot of this.slots) this.feed(slot);
+    });
+  }
+
+  feed(slot) {
+    const run = this.run;
+    if (!run || !slot.ready || slot.task !== null || run.queue.length === 0) return;
+    const index = run.queue.shift();
+    slot.task = index;
+    slot.lastSeen = performance.now();
+    const { config, data, file, key } = run.payload;
+    slot.worker.postMessage({ type: 'run', job: run.jobId, index, config, data, file, key });
+    run.handlers.started?.(index, slot.id);
+  }
+
+  onMessage(slot, msg) {
+    slot.lastSeen = performance.now();
+    if (msg.type === 'ready') {
+      slot.ready = true;
+      slot.failures = 0;
+      this.feed(slot);
+      return;
+    }
+    if (msg.type === 'error' && msg.fatal) {
+      this.fatal(msg.message);
+      return;
+    }
+    const run = this.run;
+    if (!run || msg.job !== run.jobId) return; // a cancelled run's late message
+    switch (msg.type) {
+      case 'progress':
+        run.handlers.progress?.(msg.index, msg.progress, msg.seconds);
+        break;
+      case 'epoch':
+        run.handlers.epoch?.(msg.index, msg.progress, msg.snapshot);
+        break;
+      case 'result':
+        slot.task = null;
+        run.handlers.result?.(msg.index, msg.result, msg.weights);
+        this.jobEnded();
+        this.feed(slot);
+        break;
+      case 'error':
+        this.onCrash(slot, msg.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A worker failed: replace it, and retry its job once before reporting it failed. */
+  onCrash(slot, message) {
+    const run = this.run;
+    const index = slot.task;
+    const neverStarted = !slot.ready;
+    slot.worker.terminate();
+    slot.failures = (slot.failures || 0) + 1;
+    // A worker that cannot even start (missing file, wasm that fails to load) would fail again:
+    // give up instead of respawning forever.
+    if (neverStarted && slot.failures >= 2) {
+      slot.task = null;
+      this.fatal(`a worker could not start: ${message}`);
+      return;
+    }
+    this.spawn(slot);
+    if (!run || index === null) return;
+    const tries = (run.attempts.get(index) || 0) + 1;
+    run.attempts.set(index, tries);
+    if (tries < 2) {
+      run.handlers.retry?.(index, message);
+      run.queue.unshift(index);
+    } else {
+      run.handlers.failed?.(index, message);
+      this.jobEnded();
+    }
+  }
+
+  checkSilence() {
+    const now = performance.now();
+    for (const slot of this.slots) {
+      if (slot.task !== null && !this.paused && now - slot.lastSeen > SILENCE_LIMIT_MS) {
+        this.onCrash(slot, `the worker stopped answering for ${SILENCE_LIMIT_MS / 1000} s`);
+      }
+    }
+  }
+
+  fatal(message) {
+    const run = this.run;
+    this.fatalError = message;
+    if (run) {
+      run.handlers.fatal?.(message);
+      this.cancel();
+    }
+  }
+
+  jobEnded() {
+    const run = this.run;
+    if (!run) return;
+    run.left -= 1;
+    if (run.left <= 0) this.finishRun();
+  }
+
+  finishRun() {
+    const run = this.run;
+    clearInterval(this.watchdog);
+    this.run = null;
+    run.resolve({ cancelled: false });
+  }
+
+  pause() {
+    this.paused = true;
+    for (const slot of this.slots) slot.worker.postMessage({ type: 'pause' });
+  }
+
+  resume() {
+    this.paused = false;
+    for (const slot of this.slots) {
+      slot.lastSeen = performance.now();
+      slot.worker.postMessage({ type: 'resume' });
+    }
+  }
+
+  /** Drops the current run: its workers are replaced, so nothing of it keeps computing. */
+  cancel() {
+    const run = this.run;
+    if (!run) return;
+    clearInterval(this.watchdog);
+    this.run = null;
+    this.paused = false;
+    for (const slot of this.slots) {
+      if (slot.task !== null) {
+        slot.worker.terminate();
+        this.spawn(slot);
+      } else {
+        slot.worker.postMessage({ type: 'resume' });
+      }
+    }
+    run.resolve({ cancelled: true });
+  }
+
+  /** For tests of the fault handling: terminates a busy worker as a crash would. */
+  killBusyWorker() {
+    const slot = this.slots.find((s) => s.task !== null);
+    if (!slot) return false;
+    slot.worker.terminate();
+    slot.lastSeen = -Infinity;
+    return true;
+  }
+
+  destroy() {
+    this.cancel();
+    for (const slot of this.slots) slot.worker.terminate();
+    this.slots = [];
+  }
+}

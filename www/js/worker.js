@@ -1,0 +1,106 @@
+// One worker trains one model at a time. Messages in: run, pause, resume, cancel. Messages out:
+// {type: 'ready' | 'progress' | 'epoch' | 'result' | 'error', job, index, ...}. `job` identifies
+// the run, so that the page ignores messages of a run it has cancelled.
+import { loadEngine } from './engine.js';
+
+const BATCHES_PER_SLICE = 8;
+const PROGRESS_EVERY_MS = 200;
+
+let engine = null;
+let lab = null;
+let labKey = null;
+let paused = false;
+let wakeUp = null;
+const cancelled = new Set();
+
+function post(message, transfer = []) {
+  self.postMessage(message, transfer);
+}
+
+function errorText(e) {
+  return String(e && e.message ? e.message : e);
+}
+
+// A message round trip yields to the event loop faster than setTimeout's clamped delay.
+const channel = new MessageChannel();
+const yielders = [];
+channel.port1.onmessage = () => yielders.shift()?.();
+function yieldToEvents() {
+  return new Promise((resolve) => {
+    yielders.push(resolve);
+    channel.port2.postMessage(null);
+  });
+}
+
+async function untilResumed() {
+  while (paused) await new Promise((resolve) => { wakeUp = resolve; });
+}
+
+async function run({ job, index, config, data, file, key }) {
+  let runner = null;
+  try {
+    if (labKey !== key) {
+      if (lab) lab.free();
+      lab = null;
+      lab = new engine.Lab(config, data ? new Uint8Array(data) : undefined, file);
+      labKey = key;
+    }
+    runner = lab.trainer(index);
+    let active = 0;
+    let lastPost = 0;
+    for (;;) {
+      if (cancelled.has(job)) return;
+      if (paused) await untilResumed();
+      const t0 = performance.now();
+      const progress = runner.advance(BATCHES_PER_SLICE);
+      const t1 = performance.now();
+      active += t1 - t0;
+      if (progress.done) {
+        const weights = runner.weights();
+        const result = runner.finish(active / 1000);
+        post({ type: 'result', job, index, progress, result, weights }, [weights.buffer]);
+        return;
+      }
+      if (progress.epoch_loss !== undefined && progress.epoch_loss !== null) {
+        post({ type: 'epoch', job, index, progress, snapshot: runner.snapshot(active / 1000) });
+        lastPost = t1;
+      } else if (t1 - lastPost > PROGRESS_EVERY_MS) {
+        post({ type: 'progress', job, index, progress, seconds: active / 1000 });
+        lastPost = t1;
+      }
+      await yieldToEvents();
+    }
+  } catch (e) {
+    post({ type: 'error', job, index, message: errorText(e) });
+  } finally {
+    if (runner) runner.free();
+  }
+}
+
+self.onmessage = ({ data: msg }) => {
+  switch (msg.type) {
+    case 'run':
+      run(msg);
+      break;
+    case 'pause':
+      paused = true;
+      break;
+    case 'resume':
+      paused = false;
+      if (wakeUp) wakeUp();
+      break;
+    case 'cancel':
+      cancelled.add(msg.job);
+      break;
+    default:
+      post({ type: 'error', job: msg.job, message: `unknown message type ${msg.type}` });
+  }
+};
+
+loadEngine().then(
+  (e) => {
+    engine = e;
+    post({ type: 'ready' });
+  },
+  (e) => post({ type: 'error', job: null, fatal: true, message: `the engine failed to load: ${errorText(e)}` }),
+);
