@@ -179,7 +179,6 @@ export function engineTable(rows) {
 }
 
 export function renderEngineSection({ command, date, machine, rows, warnings }) {
-  const notes = [...new Set(rows.flatMap((r) => r.notes.map((n) => `${r.id}: ${n}`)))];
   return `## Engine
 
 \`${command}\`, ${date}.
@@ -206,7 +205,7 @@ ${engineTable(rows)}
   no threads); **training n/a**: the backend has no \`Conv2DBackpropFilter\` kernel.
 - GFLOP/s counts conv and dense multiply-adds as 2 FLOPs (forward, weight gradients, and input
   gradients of every layer but the first); ReLU and pooling are not counted.
-${notes.length ? `\nEngine notes: ${notes.join('; ')}.\n` : ''}${warnings.length ? `\nWarnings:\n${warnings.map((w) => `- ${w}`).join('\n')}\n` : ''}
+${warnings.length ? `\nWarnings:\n${warnings.map((w) => `- ${w}`).join('\n')}\n` : ''}
 Raw windows: \`.bench/results.json\` (key \`engine\`).`;
 }
 

@@ -84,7 +84,7 @@ async function run({ engine, model: modelName, batch, seconds }, common) {
   return result({
     model: modelName, batch, outputs, rates, params: model.countParams(), simd,
     note: canTrain ? undefined
-      : `training not measured: the TF.js ${tf.getBackend()} backend ${tf.version.tfjs} has no Conv2DBackpropFilter kernel`,
+      : `the TF.js ${tf.getBackend()} backend ${tf.version.tfjs} has no Conv2DBackpropFilter kernel`,
   });
 }
 

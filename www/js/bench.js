@@ -50,7 +50,7 @@ function renderSummary(result) {
     ['Engine', ENGINES[settings.engine].label],
     ['Model', `${result.model} (${fmt(result.params)} parameters)`],
     ['Training, batch ' + result.batch, result.train_samples_per_s === null
-      ? `not measured${result.note ? ` (${result.note})` : ''}`
+      ? `not measured${result.note ? `: ${result.note}` : ''}`
       : `${fmt(result.train_samples_per_s)} samples/s · ${fmt(result.gflops, 2)} GFLOP/s`],
     ['Inference, batch 256', `${fmt(result.infer_samples_per_s)} samples/s · ${fmt(result.infer_gflops, 2)} GFLOP/s`],
     ['SIMD', result.simd ? 'yes' : 'no'],
