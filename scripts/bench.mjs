@@ -5,6 +5,7 @@
 //   node scripts/bench.mjs                 the full run (what make bench does)
 //   node scripts/bench.mjs --quick         one short window per engine; BENCHMARKS.md untouched
 //   node scripts/bench.mjs --only=ovr-lab,tfjs-wasm   a subset; BENCHMARKS.md untouched
+//   node scripts/bench.mjs --render        rewrite BENCHMARKS.md from .bench/results.json, no measuring
 //
 // A measurement is a *section*: { name, title, measure(env, options), print(data), render(data) }. To add one
 // (say, the lab page's wall time), write such an object and append it to SECTIONS; main() gives it
@@ -18,7 +19,7 @@ import { serve, launch, openPage, ROOT } from '../tests/e2e/harness.mjs';
 import { ENGINES, MODELS } from '../www/js/bench-engines.js';
 import { flopsPerTrainSample, outputsOf, inferSeconds } from '../www/js/bench-common.js';
 import {
-  stats, fmt, fmtSpread, machineInfo, machineLine, writeSection, writeResults,
+  stats, fmt, fmtSpread, machineInfo, machineLine, writeSection, writeResults, RESULTS_JSON,
 } from './lib/bench-report.mjs';
 
 const run = promisify(execFile);
@@ -150,6 +151,7 @@ export function summariseEngines(runs, plan = ENGINE_PLAN, models = MODELS) {
         infer_gflops: stats(mine.map((r) => r.infer_gflops)),
         params: mine[0].params,
         simd: mine[0].simd,
+        cli_form: mine[0].cli_form,
         notes,
       });
     }
@@ -179,6 +181,10 @@ export function engineTable(rows) {
 }
 
 export function renderEngineSection({ command, date, machine, rows, warnings }) {
+  const form = rows.find((r) => r.cli_form)?.cli_form;
+  const cli = form === 'positional'
+    ? '`target/release/ovr-lab bench <model>` (this CLI only has the positional form: batch 32, 5 s fixed)'
+    : `\`target/release/ovr-lab bench --model <model> --batch ${BATCH} --seconds <s>\``;
   return `## Engine
 
 \`${command}\`, ${date}.
@@ -196,7 +202,7 @@ with ovr-lab in the worker on the same model (above 1: ovr-lab is faster).
 ${engineTable(rows)}
 
 - ovr-lab: this repository's engine, Rust compiled to wasm32 with SIMD128 (\`www/js/bench-worker.js\`);
-  \`ovr-lab (native)\`: the same code as a native release binary, \`target/release/ovr-lab bench\`.
+  \`ovr-lab (native)\`: the same code as a native release binary, ${cli}.
 - convnetjs: ${ENGINES.convnetjs.label}, trainer \`sgd\` with \`batch_size\` ${BATCH}, one sample per
   \`train\` call; the binary variant is a **2-class softmax** (ConvNetJS has no sigmoid output layer).
 - tfjs-cpu: ${ENGINES['tfjs-cpu'].label} (plain JavaScript kernels), one \`optimizer.minimize\` step
@@ -231,17 +237,28 @@ export const engineSection = {
 export const SECTIONS = [engineSection];
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: null };
+  const opts = { quick: false, only: null, render: false };
   for (const arg of argv) {
     if (arg === '--quick') opts.quick = true;
+    else if (arg === '--render') opts.render = true;
     else if (arg.startsWith('--only=')) opts.only = arg.slice(7).split(',');
-    else throw new Error(`unknown argument ${arg} (--quick, --only=engine,…)`);
+    else throw new Error(`unknown argument ${arg} (--quick, --only=engine,…, --render)`);
   }
   return opts;
 }
 
+/** Re-renders the published sections from stored results: for changes to the prose alone. */
+function renderStored() {
+  const stored = JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8'));
+  for (const section of SECTIONS) {
+    if (stored[section.name]) writeSection(section.name, section.render(stored[section.name]));
+    else log(`no stored results for section "${section.name}"; left as it was`);
+  }
+}
+
 export async function main(argv = process.argv.slice(2)) {
   const opts = parseArgs(argv);
+  if (opts.render) return renderStored();
   // A partial or quick run is for checking the script; only a full run is worth publishing.
   const publish = !opts.quick && !opts.only;
   const server = await serve();
