@@ -13,10 +13,10 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 CARGO_BIN   := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
 
-.PHONY: setup build serve test bench lint fmt-check clippy test-native test-wasm test-e2e figures clean
+.PHONY: setup vendor build serve test bench lint fmt-check clippy test-native test-wasm test-e2e figures clean
 
 ## setup: install what is missing (fast when nothing is)
-setup: .stamp/rust-target .stamp/wasm-bindgen node_modules/.package-lock.json .stamp/chromium www/vendor/chart.umd.min.js
+setup: .stamp/rust-target .stamp/wasm-bindgen node_modules/.package-lock.json .stamp/chromium vendor
 
 .stamp/rust-target:
 	@mkdir -p .stamp
@@ -44,10 +44,33 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 # Third-party code served to the page is copied from node_modules at build time, never committed.
+# Packages that ship no LICENSE file get the text of their declared licence from third_party/.
+vendor: www/vendor/chart.umd.min.js www/vendor/convnet.js www/vendor/tf.min.js www/vendor/tf-backend-wasm.min.js
+
 www/vendor/chart.umd.min.js: node_modules/.package-lock.json
 	mkdir -p www/vendor
 	cp node_modules/chart.js/dist/chart.umd.min.js www/vendor/
 	cp node_modules/chart.js/LICENSE.md www/vendor/chart.js-LICENSE.md
+
+# Benchmark peers (www/bench.html?engine=convnetjs|tfjs-cpu|tfjs-wasm).
+www/vendor/convnet.js: node_modules/.package-lock.json third_party/convnetjs-LICENSE
+	mkdir -p www/vendor
+	cp node_modules/convnetjs/build/convnet.js www/vendor/
+	cp third_party/convnetjs-LICENSE www/vendor/convnetjs-LICENSE
+
+www/vendor/tf.min.js: node_modules/.package-lock.json third_party/tfjs-LICENSE
+	mkdir -p www/vendor
+	cp node_modules/@tensorflow/tfjs/dist/tf.min.js www/vendor/
+	cp third_party/tfjs-LICENSE www/vendor/tfjs-LICENSE
+
+# The wasm backend fetches its .wasm files from the directory given to setWasmPaths (www/vendor/).
+www/vendor/tf-backend-wasm.min.js: node_modules/.package-lock.json third_party/tfjs-LICENSE
+	mkdir -p www/vendor
+	cp node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js www/vendor/
+	cp node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm \
+	  node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm \
+	  node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm www/vendor/
+	cp third_party/tfjs-LICENSE www/vendor/tfjs-LICENSE
 
 ## build: the wasm module and its JS glue in www/pkg
 build: setup $(PKG)/ovr_lab_bg.wasm www/data/.copied

@@ -1,12 +1,8 @@
-// Benchmark worker for the ovr-lab engine.
+// Benchmark worker for the ovr-lab engine: the timing loop itself is in Rust (src/bench.rs).
 import init, { bench } from '../pkg/ovr_lab.js';
+import { serve } from './bench-common.js';
 
-self.onmessage = async ({ data }) => {
-  try {
-    await init({ module_or_path: new URL('../pkg/ovr_lab_bg.wasm', import.meta.url) });
-    const result = bench(data.model, data.batch, data.seconds);
-    self.postMessage({ type: 'result', result });
-  } catch (e) {
-    self.postMessage({ type: 'error', message: String(e && e.message ? e.message : e) });
-  }
-};
+serve(async ({ model, batch, seconds }) => {
+  await init({ module_or_path: new URL('../pkg/ovr_lab_bg.wasm', import.meta.url) });
+  return bench(model, batch, seconds);
+});
