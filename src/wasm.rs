@@ -274,6 +274,7 @@ impl Model {
 /// Builds a dataset file (IMDS bytes) from images the page decoded and resized: `labels[i]` is
 /// the class of image i, `pixels` all images back to back.
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
 pub fn dataset_from_images(
     name: &str,
     class_names: JsValue,

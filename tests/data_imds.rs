@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 
 fn shared(file: &str) -> Vec<u8> {
-    let path = format!("{}/../shared/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/www/data/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -481,7 +481,7 @@ fn truncated_and_corrupt_gzip() {
 
 #[test]
 fn load_file_reads_from_disk_and_names_missing_files() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data");
     let ds = ovr_lab::data::load_file(&dir.join("digits8x8.bin.gz"), 0).unwrap();
     assert_eq!(ds.name, "digits8x8");
     let e = ovr_lab::data::load_file(&dir.join("nope.bin.gz"), 0).unwrap_err();

@@ -1,11 +1,11 @@
 //! The determinism promise, checked inside WebAssembly: the same checksums as the native tests.
-//! Run with
-//! `RUSTFLAGS='--cfg getrandom_backend="unsupported"' CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --test data_wasm`
-//! (the cfg only lets proptest's `getrandom` compile for wasm32; these tests draw no OS randomness).
+//! Run by `make test-wasm` in headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
 use ovr_lab::data::{generate, load_bytes, ShapesConfig};
-use wasm_bindgen_test::wasm_bindgen_test;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn fnv(parts: &[&[u8]]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
@@ -27,7 +27,7 @@ fn shapes_match_the_native_checksums() {
 
 #[wasm_bindgen_test]
 fn bundled_digits_and_numpy_split_match_native() {
-    let bytes = include_bytes!("../../shared/data/digits8x8.bin.gz");
+    let bytes = include_bytes!("../www/data/digits8x8.bin.gz");
     let ds = load_bytes(bytes, "digits8x8.bin.gz", 0).unwrap();
     let parts: [&[u8]; 4] = [
         &ds.train.images,

@@ -15,7 +15,8 @@ let runCounter = 0;
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
-    if (k in node) node[k] = v;
+    if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k in node) node[k] = v;
     else node.setAttribute(k, v);
   }
   for (const c of children) node.append(c);

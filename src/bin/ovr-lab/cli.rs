@@ -1,4 +1,4 @@
-//! The command-line shell: flags in, the same results document the page makes out.
+//! The command-line interface proper (native only).
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use ovr_lab::experiment::config::{settings, BUNDLED_DATASETS};
@@ -154,7 +154,9 @@ fn table(report: &Report) -> String {
         "ECE"
     );
     for a in report.approaches.values() {
-        let acc = if seeds > 1 {
+        let acc = if a.curve.is_empty() {
+            "—".to_string()
+        } else if seeds > 1 {
             format!(
                 "{:.2}% ± {:.2}",
                 100.0 * a.test_accuracy,
@@ -268,7 +270,7 @@ fn datasets(m: &ArgMatches) -> Result<(), String> {
     Ok(())
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let matches = cli().get_matches();
     let result = match matches.subcommand() {
         Some(("run", m)) => run(m),

@@ -1,0 +1,167 @@
+//! The experiment end to end on real data, natively (optimised test profile; not timed).
+
+mod common;
+
+use ovr_lab::data::load_file;
+use ovr_lab::experiment::{self, Approach, Config};
+use std::path::Path;
+use std::sync::Arc;
+
+fn dataset(name: &str, cfg: &Config) -> Arc<ovr_lab::data::Dataset> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("www/data")
+        .join(format!("{name}.bin.gz"));
+    let raw = load_file(&path, cfg.seed).unwrap();
+    Arc::new(experiment::prepare(cfg, &raw).unwrap())
+}
+
+fn run(cfg: &Config) -> experiment::Report {
+    let data = dataset(&cfg.dataset, cfg);
+    experiment::run_all(cfg, data, 2, &|| 0.0, &|_| {}).unwrap()
+}
+
+#[test]
+fn ref_cnn_reaches_the_reference_accuracy_on_mnist() {
+    let cfg = common::ref_cnn_mnist_config();
+    let report = run(&cfg);
+    let acc = report.approaches["shared"].test_accuracy;
+    println!("REF-CNN mnist28 3 epochs lr 0.05: test accuracy {acc}");
+    assert!(acc >= 0.955, "test accuracy {acc} below 95.5%");
+    assert!(
+        (acc - common::REF_CNN_MNIST_ACCURACY).abs() <= 0.002,
+        "native accuracy {acc} moved from the pinned {}",
+        common::REF_CNN_MNIST_ACCURACY
+    );
+}
+
+#[test]
+fn default_comparison_on_mnist_shared_ovr_and_positive_only() {
+    let cfg = Config::default();
+    assert_eq!(
+        cfg.approaches,
+        vec![Approach::Shared, Approach::Ovr, Approach::PositiveOnly]
+    );
+    let report = run(&cfg);
+    let acc = |id: &str| report.approaches[id].test_accuracy;
+    println!(
+        "mnist28 defaults: shared {} ovr {} positive-only {}",
+        acc("shared"),
+        acc("ovr"),
+        acc("positive-only")
+    );
+    assert!(acc("shared") >= 0.955, "shared {}", acc("shared"));
+    assert!(
+        acc("ovr") >= acc("shared") - 0.01,
+        "ovr {} vs shared {}",
+        acc("ovr"),
+        acc("shared")
+    );
+    assert!(
+        acc("positive-only") <= 0.30,
+        "positive-only {}",
+        acc("positive-only")
+    );
+    let ovr = &report.approaches["ovr"];
+    assert_eq!(ovr.models, 10);
+    assert_eq!(ovr.params, 10 * ovr.params_per_model);
+    assert_eq!(
+        ovr.confusion
+            .iter()
+            .flatten()
+            .map(|&c| c as usize)
+            .sum::<usize>(),
+        2000
+    );
+    let sim = report.similarity.as_ref().unwrap();
+    assert_eq!(sim.matrix.len(), 21);
+    assert!(sim.ovr_within.is_some() && sim.ovr_within_init.is_some());
+}
+
+#[test]
+fn fashion_shared_reaches_85_percent_with_the_defaults() {
+    let cfg = Config {
+        dataset: "fashion28".into(),
+        approaches: vec![Approach::Shared],
+        ..Config::default()
+    };
+    let report = run(&cfg);
+    let acc = report.approaches["shared"].test_accuracy;
+    println!("fashion28 defaults: shared {acc}");
+    assert!(acc >= 0.85, "fashion28 shared {acc}");
+}
+
+#[test]
+fn same_config_and_seed_give_identical_json() {
+    let cfg = Config {
+        dataset: "digits8x8".into(),
+        arch: "tiny".into(),
+        approaches: vec![Approach::Shared, Approach::Ovr, Approach::Trunk],
+        epochs: 2,
+        seeds: 2,
+        ..Config::default()
+    };
+    let strip = |mut r: experiment::Report| {
+        // Wall time is the only measured, not computed, number.
+        for a in r.approaches.values_mut() {
+            a.train_seconds = 0.0;
+            a.samples_per_s = 0.0;
+        }
+        serde_json::to_string(&r).unwrap()
+    };
+    let data = dataset("digits8x8", &cfg);
+    let one_thread = experiment::run_all(&cfg, Arc::clone(&data), 1, &|| 0.0, &|_| {}).unwrap();
+    let two_threads = experiment::run_all(&cfg, data, 2, &|| 0.0, &|_| {}).unwrap();
+    assert_eq!(strip(one_thread), strip(two_threads));
+}
+
+#[test]
+fn a_diverging_run_is_reported_per_model_and_the_rest_continue() {
+    let cfg = Config {
+        dataset: "digits8x8".into(),
+        arch: "wide".into(),
+        approaches: vec![Approach::Shared, Approach::Ovr],
+        lr: 10.0,
+        momentum: 0.99,
+        weight_decay: 0.1,
+        epochs: 2,
+        ..Config::default()
+    };
+    let report = run(&cfg);
+    let diverged: usize = report.approaches.values().map(|a| a.diverged.len()).sum();
+    assert_eq!(
+        diverged, 11,
+        "every model of this unstable setting should overflow"
+    );
+    for a in report.approaches.values() {
+        for d in &a.diverged {
+            assert!(d.detail.starts_with("diverged at epoch "), "{}", d.detail);
+        }
+    }
+}
+
+#[test]
+fn collapsed_binary_models_are_flagged() {
+    // At a learning rate far too high, the one-vs-rest models' ReLUs die and each scores every
+    // image the same; a sane rate must not be flagged.
+    let base = Config {
+        dataset: "digits8x8".into(),
+        arch: "tiny".into(),
+        approaches: vec![Approach::Ovr],
+        epochs: 2,
+        ..Config::default()
+    };
+    let report = run(&Config {
+        lr: 10.0,
+        ..base.clone()
+    });
+    let a = &report.approaches["ovr"];
+    assert_eq!(
+        a.collapsed.len(),
+        10,
+        "expected constant-output models at lr 10"
+    );
+    assert!(a.collapsed[0].detail.contains("constant output"));
+    assert!(a.test_accuracy < 0.2);
+    let sane = run(&base);
+    assert!(sane.approaches["ovr"].collapsed.is_empty());
+}

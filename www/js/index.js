@@ -1,0 +1,27 @@
+// The full lab page: settings come from the URL, and the URL follows the settings.
+import { createLab } from './lab.js';
+
+const params = new URLSearchParams(location.search);
+const options = Object.fromEntries(params.entries());
+const root = document.getElementById('lab');
+
+function mirrorState(state) {
+  document.body.dataset.labState = state;
+}
+
+try {
+  const lab = await createLab(root, options);
+  mirrorState(lab.state);
+  lab.on('state', mirrorState);
+  // Keep the address bar a reproducible link to the current settings (page options kept).
+  lab.on('config', () => {
+    const url = new URL(lab.link());
+    for (const key of ['autorun', 'hide', 'embed']) if (params.has(key)) url.searchParams.set(key, params.get(key));
+    url.searchParams.delete('autorun');
+    history.replaceState(null, '', url);
+  });
+  window.ovrLab = lab;
+} catch (e) {
+  mirrorState('error');
+  console.error(e);
+}
