@@ -1,0 +1,25 @@
+// The registry of views, in the order the lab shows them. `id` is the panel id that the page's
+// `hide=` parameter names.
+import * as curves from './curves.js';
+import * as perclass from './perclass.js';
+import * as confusion from './confusion.js';
+import * as cost from './cost.js';
+import * as filters from './filters.js';
+import * as similarity from './similarity.js';
+import * as draw from './draw.js';
+
+const entry = (id, title, mod) => Object.freeze({ id, title, createView: mod.createView });
+
+export const views = Object.freeze({
+  curves: entry('curves', 'Learning curves', curves),
+  perclass: entry('perclass', 'Accuracy per class', perclass),
+  confusion: entry('confusion', 'Confusion matrices', confusion),
+  cost: entry('cost', 'Cost', cost),
+  filters: entry('filters', 'First-layer filters', filters),
+  similarity: entry('similarity', 'Filter similarity', similarity),
+  draw: entry('draw', 'Draw and classify', draw),
+});
+
+export const VIEW_IDS = Object.freeze(Object.keys(views));
+
+export default views;
