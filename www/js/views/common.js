@@ -60,6 +60,9 @@ export function compareText(a, b) {
   const n = Math.min(seedsOf(a), seedsOf(b));
   const d = (a.test_accuracy - b.test_accuracy) * 100;
   const abs = Math.abs(d).toFixed(1);
+  if (Math.abs(d) < 0.05) {
+    return n < 2 ? 'the same to one decimal, in a single run (1 seed): no spread' : `the same to one decimal (${n} seeds)`;
+  }
   if (n < 2) {
     return `a single run (1 seed): no spread, so a ${abs}-point difference cannot be told from seed-to-seed noise`;
   }
@@ -91,6 +94,11 @@ export function fixed(x, digits = 3) {
   return finite(x) ? x.toFixed(digits) : '–';
 }
 
+/** Sentences built from ids ("one-vs-rest: …") still start with a capital. */
+export function capitalise(s) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 /** The caption element under a view; `set` replaces its sentences. */
 export function makeCaption(parent) {
   const node = el('p', { class: 'view-caption', attrs: { 'aria-live': 'polite' } });
@@ -98,14 +106,14 @@ export function makeCaption(parent) {
   return {
     node,
     set(...sentences) {
-      node.textContent = sentences.filter(Boolean).join(' ');
+      node.textContent = sentences.filter(Boolean).map(capitalise).join(' ');
     },
   };
 }
 
 /** The one sentence every view shows before there is anything to draw. */
-export function waitingText(what) {
-  return `No ${what} yet: results appear here as models finish their epochs.`;
+export function waitingText(what, when = 'as models finish their epochs') {
+  return `No ${what} yet: ${what} appear${what.endsWith('s') ? '' : 's'} here ${when}.`;
 }
 
 /** `label (approach)` used in tooltips and readouts. */

@@ -211,18 +211,18 @@ export function createView(container, ctx) {
     const k = classNames(report, ctx).length;
     const shared = done.find((a) => a.id === 'shared');
     const epochs = Math.max(...done.map((a) => a.curve.length));
-    const out = [`Claim tested: "one network per class, with specialised filters, is more accurate." Test accuracy after ${epochs} epoch${epochs === 1 ? '' : 's'}:`];
+    const out = ['Claim tested: "one network per class, with specialised filters, is more accurate."'];
     const parts = [];
     for (const a of done) {
       if (a.id === 'positive-only') {
         parts.push(`positive-only ${pct(a.test_accuracy)}${k ? `, chance is ${pct(1 / k, 0)}: each positive-only model saw only its own class` : ''}`);
       } else if (shared && a !== shared) {
-        parts.push(`${approachLabel(a.id)} ${accText(a)} vs shared ${accText(shared)}: ${compareText(a, shared)}`);
+        parts.push(`${approachLabel(a.id)} ${accText(a)} (against shared: ${compareText(a, shared)})`);
       } else {
         parts.push(`${approachLabel(a.id)} ${accText(a)}`);
       }
     }
-    out.push(`${parts.join('; ')}.`);
+    out.push(`Test accuracy after ${epochs} epoch${epochs === 1 ? '' : 's'}: ${parts.join('; ')}.`);
     const gaps = done.filter((a) => a.id !== 'positive-only' && Number.isFinite(a.train_accuracy))
       .map((a) => `${approachLabel(a.id)} ${pts(a.train_accuracy - a.test_accuracy)}`);
     if (gaps.length) out.push(`Train minus test accuracy, in points (a large gap means limited by data): ${gaps.join(', ')}.`);

@@ -1,6 +1,6 @@
 // Draw (or drop) an image and see what every trained approach makes of it: the quickest way to
 // feel that positive-only models say "yes" to anything while the others discriminate.
-import { approachColor, approachLabel } from './palette.js';
+import { APPROACH_ORDER, approachColor, approachLabel } from './palette.js';
 import { clear, el, fixed, makeCaption, pct } from './common.js';
 
 const PAD = 20; // side of a 28-px digit box, MNIST-style: the ink fits in 20 × 20, centred
@@ -212,7 +212,9 @@ export function createView(container, ctx) {
     try {
       const results = await ctx.score(pixels);
       if (mine !== seq) return;
-      lastResults = Array.isArray(results) ? results : [];
+      // The palette's order, so the table reads like every other view whatever order the page uses.
+      const rank = (id) => (APPROACH_ORDER.includes(id) ? APPROACH_ORDER.indexOf(id) : APPROACH_ORDER.length);
+      lastResults = Array.isArray(results) ? [...results].sort((a, b) => rank(a.approach) - rank(b.approach)) : [];
       status.textContent = lastResults.length ? '' : 'No trained models yet: train first, then draw.';
       renderScores();
     } catch (err) {

@@ -31,10 +31,15 @@ function filterImage(w, shape, f) {
   return out;
 }
 
+/** Under its approach's heading a per-class model is named by its class alone ("ovr · 3" -> "3"). */
+function shortLabel(m) {
+  const i = m.label.indexOf(' · ');
+  return i >= 0 ? m.label.slice(i + 3) : m.label;
+}
+
 const validShape = (s) => Array.isArray(s) && s.length === 4 && s.every((v) => Number.isInteger(v) && v > 0);
 
-export function createView(container, ctx) {
-  void ctx;
+export function createView(container, _ctx) {
   let mode = 'trained';
   let lastReport = null;
   let lastLive = undefined;
@@ -49,10 +54,9 @@ export function createView(container, ctx) {
   const legend = el('div', { class: 'scale-legend' },
     el('div', { class: 'scale-bar-box' }, el('span', { class: 'scale-min' }), legendBar, el('span', { class: 'scale-max' })),
     legendText);
-  const status = el('p', { class: 'view-note live-note' });
   const readout = el('p', { class: 'filter-readout', text: 'Hover or focus a filter to enlarge it.' });
   const groups = el('div', { class: 'filter-groups' });
-  root.append(toggle, legend, status, readout, groups);
+  root.append(toggle, legend, readout, groups);
   container.append(root);
   const caption = makeCaption(root);
 
@@ -118,7 +122,7 @@ export function createView(container, ctx) {
         rows.push(row);
         const travel = el('span', { class: 'filter-travel' });
         section.append(el('div', { class: 'filter-model' },
-          el('span', { class: 'filter-label', text: m.label, attrs: { title: m.label } }), strip, travel));
+          el('span', { class: 'filter-label', text: shortLabel(m), attrs: { title: m.label } }), strip, travel));
         built.canvases.set(m.index, canvases);
         built.travels.set(m.index, travel);
       }
@@ -172,7 +176,7 @@ export function createView(container, ctx) {
     legendText.textContent = `One colour scale for all ${models.length} grids shown: blue negative, white 0, red positive, symmetric around 0; ± ${fixed(scale, 3)} is the largest |w| among them. ${chText}`;
   }
 
-  function captionText(report, models, live) {
+  function captionText(report, models) {
     if (!models.length) return [waitingText('filters')];
     const out = ['Claim tested: "each per-class network\'s filters specialise."'];
     if (models.some((m) => m.live)) out.push(`Live: ${models.filter((m) => m.live).length} models still training, their filters redrawn as they learn.`);
@@ -198,7 +202,6 @@ export function createView(container, ctx) {
     if (init === 'same') out.push('All models started from the same weights (init = same), so differences between them were made by training.');
     else if (init === 'independent') out.push('Each model started from its own random weights (init = independent), so they differ even before training.');
     if (mode === 'init') out.push('Showing the weights at initialisation.');
-    void live;
     return out;
   }
 
@@ -219,8 +222,7 @@ export function createView(container, ctx) {
     toggle.hidden = !report?.similarity?.filter_sets?.length;
     readout.hidden = !models.length;
     if (models.length) paintLegend(scale, models);
-    status.hidden = true;
-    caption.set(...captionText(report, models, live));
+    caption.set(...captionText(report, models));
   }
 
   return {

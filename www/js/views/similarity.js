@@ -28,10 +28,20 @@ function draw(h, labels, matrix, domain, widthCss) {
   const n = labels.length;
   const dpr = globalThis.devicePixelRatio || 1;
   const g0 = h.canvas.getContext('2d');
-  const font = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-  g0.font = font;
-  const labelW = Math.min(130, Math.ceil(Math.max(0, ...labels.map((l) => g0.measureText(l).width))) + 6);
-  const cell = Math.max(6, Math.min(26, Math.floor((widthCss - labelW - 4) / n)));
+  const fontOf = (px) => `${px}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+  const layout = (px) => {
+    g0.font = fontOf(px);
+    const lw = Math.min(130, Math.ceil(Math.max(0, ...labels.map((l) => g0.measureText(l).width))) + 6);
+    return [lw, Math.max(6, Math.min(20, Math.floor((widthCss - lw - 4) / n)))];
+  };
+  // Labels one per cell: on a narrow screen the font shrinks with the cells (down to 8 px).
+  let px = 11;
+  let [labelW, cell] = layout(px);
+  if (cell < px) {
+    px = Math.max(8, cell);
+    [labelW, cell] = layout(px);
+  }
+  const font = fontOf(px);
   const side = cell * n;
   const w = labelW + side + 2;
   const hgt = labelW + side + 2;
@@ -66,9 +76,16 @@ function draw(h, labels, matrix, domain, widthCss) {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = matrix[i][j];
-      const [r, gg, b] = Number.isFinite(v) ? viridis((v - lo) / (hi - lo || 1)) : [220, 220, 220];
+      const x = labelW + j * cell; const y = labelW + i * cell;
+      if (i === j) {
+        // A model with itself is 1 by definition: grey, so it does not stretch the scale.
+        g.fillStyle = '#d8d8d8';
+        g.fillRect(x, y, cell, cell);
+        continue;
+      }
+      const [r, gg, b] = Number.isFinite(v) ? viridis((v - lo) / (hi - lo || 1)) : [255, 255, 255];
       g.fillStyle = `rgb(${r}, ${gg}, ${b})`;
-      g.fillRect(labelW + j * cell, labelW + i * cell, cell, cell);
+      g.fillRect(x, y, cell, cell);
     }
   }
   h.layout = { labelW, cell, n, labels, matrix };
@@ -86,8 +103,7 @@ function bindHover(h, what) {
   });
 }
 
-export function createView(container, ctx) {
-  void ctx;
+export function createView(container, _ctx) {
   const root = el('div', { class: 'view view-similarity' });
   const trained = heatmap('After training');
   const init = heatmap('At initialisation (the baseline)');
@@ -109,7 +125,7 @@ export function createView(container, ctx) {
   function drawScale(domain, rp) {
     const dpr = globalThis.devicePixelRatio || 1;
     const w = Math.min(320, Math.max(200, root.clientWidth - 20));
-    const hgt = 40;
+    const hgt = 50;
     scale.width = Math.round(w * dpr);
     scale.height = Math.round(hgt * dpr);
     scale.style.width = `${w}px`;
@@ -121,28 +137,28 @@ export function createView(container, ctx) {
     for (let x = x0; x < x1; x++) {
       const [r, gg, b] = viridis((x - x0) / (x1 - x0));
       g.fillStyle = `rgb(${r}, ${gg}, ${b})`;
-      g.fillRect(x, 14, 1, 10);
+      g.fillRect(x, 22, 1, 10);
     }
     const pos = (v) => x0 + ((v - domain[0]) / (domain[1] - domain[0] || 1)) * (x1 - x0);
     g.font = '11px system-ui, sans-serif';
     g.fillStyle = '#333';
     g.textBaseline = 'top';
     g.textAlign = 'left';
-    g.fillText(fixed(domain[0], 2), x0, 27);
+    g.fillText(fixed(domain[0], 2), x0, 35);
     g.textAlign = 'right';
-    g.fillText(fixed(domain[1], 2), x1, 27);
+    g.fillText(fixed(domain[1], 2), x1, 35);
     if (rp) {
       // Bracket over the bar: where unrelated random filters land.
       const a = pos(rp[0]); const b = pos(rp[2]); const m = pos(rp[1]);
       g.strokeStyle = '#333';
       g.lineWidth = 1;
       g.beginPath();
-      g.moveTo(a, 12); g.lineTo(a, 6); g.lineTo(b, 6); g.lineTo(b, 12);
-      g.moveTo(m, 6); g.lineTo(m, 24);
+      g.moveTo(a, 20); g.lineTo(a, 14); g.lineTo(b, 14); g.lineTo(b, 20);
+      g.moveTo(m, 14); g.lineTo(m, 32);
       g.stroke();
       g.textAlign = 'center';
       g.textBaseline = 'bottom';
-      g.fillText('random pairs', Math.max(40, Math.min(w - 40, m)), 6);
+      g.fillText('random pairs', Math.max(40, Math.min(w - 40, m)), 12);
     }
   }
 
@@ -155,14 +171,15 @@ export function createView(container, ctx) {
     summary.hidden = !ok;
     measure.hidden = !ok;
     if (!ok) return;
-    const values = [...s.matrix.flat(), ...s.init_matrix.flat(), ...(s.random_pairs ?? [])].filter(Number.isFinite);
+    const off = (m) => m.flatMap((row, i) => row.filter((_, j) => j !== i));
+    const values = [...off(s.matrix), ...off(s.init_matrix), ...(s.random_pairs ?? [])].filter(Number.isFinite);
     const domain = [Math.min(...values), Math.max(...values)];
     const narrow = root.clientWidth < 640;
     const width = narrow ? root.clientWidth : Math.floor((root.clientWidth - 24) / 2);
     draw(trained, labels, s.matrix, domain, Math.max(160, width));
     draw(init, labels, s.init_matrix, domain, Math.max(160, width));
     drawScale(domain, s.random_pairs);
-    scaleText.textContent = `Colour: similarity from ${fixed(domain[0], 2)} to ${fixed(domain[1], 2)}, the same scale for both matrices (the diagonal, a model with itself, is 1). The bracket marks where pairs of unrelated random initialisations land: min ${fixed(s.random_pairs?.[0], 3)}, mean ${fixed(s.random_pairs?.[1], 3)}, max ${fixed(s.random_pairs?.[2], 3)}.`;
+    scaleText.textContent = `Colour: similarity from ${fixed(domain[0], 2)} to ${fixed(domain[1], 2)}, the same scale for both matrices, stretched over the off-diagonal values and the random baseline; the grey diagonal is a model with itself (1 by definition). The bracket marks where pairs of unrelated random initialisations land: min ${fixed(s.random_pairs?.[0], 3)}, mean ${fixed(s.random_pairs?.[1], 3)}, max ${fixed(s.random_pairs?.[2], 3)}.`;
     clear(summary);
     const rows = [
       ['per-class (one-vs-rest) models with each other', s.ovr_within, s.ovr_within_init],
@@ -196,7 +213,7 @@ export function createView(container, ctx) {
 
   function captionText(report) {
     const s = report?.similarity;
-    if (!s?.labels?.length) return [waitingText('filter similarity (it is computed when the models finish)')];
+    if (!s?.labels?.length) return [waitingText('filter similarity', 'once the models finish')];
     const out = ['Claims tested: "each per-class network\'s filters specialise" and "classes share patterns".'];
     const rp = s.random_pairs;
     const spread = rp ? `random pairs spread ${fixed(rp[0], 2)}–${fixed(rp[2], 2)}` : '';
