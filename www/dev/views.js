@@ -103,6 +103,13 @@ function stubScore(report) {
 /** Partial reports as a run produces them, ending with the full one. */
 function partials(full) {
   const clone = (x) => JSON.parse(JSON.stringify(x));
+  // As in report.rs, an unfinished approach's headline numbers are those of its last curve point.
+  const cut = (a, epochs) => {
+    a.complete = false;
+    a.curve = a.curve.slice(0, epochs);
+    const p = a.curve.at(-1);
+    Object.assign(a, { test_accuracy: p.test_accuracy, test_accuracy_std: p.test_accuracy_std, train_accuracy: p.train_accuracy, train_flops: p.flops });
+  };
   const steps = [{}];
   const a = clone(full);
   a.similarity = null;
@@ -110,16 +117,15 @@ function partials(full) {
     if (id !== 'shared') delete a.approaches[id];
   }
   if (a.approaches.shared) {
-    a.approaches.shared.complete = false;
-    a.approaches.shared.curve = a.approaches.shared.curve.slice(0, 1);
-    a.approaches.shared.seed_accuracies = a.approaches.shared.seed_accuracies.slice(0, 1);
+    cut(a.approaches.shared, 1);
+    a.approaches.shared.seed_accuracies = [a.approaches.shared.test_accuracy];
+    a.approaches.shared.test_accuracy_std = 0;
   }
   steps.push(a);
   const b = clone(full);
   b.similarity = null;
   for (const x of Object.values(b.approaches)) {
-    x.complete = false;
-    x.curve = x.curve.slice(0, 1);
+    cut(x, 1);
     x.members = x.members.slice(0, Math.ceil(x.members.length / 2));
   }
   steps.push(b);
@@ -176,7 +182,9 @@ async function main() {
   status.textContent = `Fixture ${which}; ${data.source}${data.why ? ` (${data.why})` : ''}; draw panel scores are a stub.`;
   if (params.has('replay')) {
     const steps = partials(report);
-    for (let i = 0; i < steps.length; i++) {
+    // `step=N` stops the replay at step N, to look at a partial state at leisure.
+    const stop = params.has('step') ? Math.min(Number(params.get('step')), steps.length - 1) : steps.length - 1;
+    for (let i = 0; i <= stop; i++) {
       const live = i < steps.length - 1 ? liveFilters(report, i / steps.length) : { running: false, filters: new Map(), models: [] };
       for (const v of made) v.update(steps[i], live);
       document.body.dataset.replayStep = String(i);

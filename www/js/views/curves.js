@@ -14,11 +14,12 @@ function logTick(v) {
   return LOG_TICKS.has(m) ? `${si(v, 2)}FLOP` : '';
 }
 
-function xScale(axis, title) {
+function xScale(axis, title, epochs) {
   if (axis === 'flops') {
     return { type: 'logarithmic', title: { display: true, text: 'training compute spent (FLOPs, log scale)' }, ticks: { callback: logTick, autoSkip: true, maxRotation: 0 } };
   }
-  return { type: 'linear', title: { display: true, text: title }, ticks: { stepSize: 1, precision: 0 } };
+  // The run's full length from the start, so the axis does not jump as epochs arrive.
+  return { type: 'linear', suggestedMin: 1, suggestedMax: epochs || 1, title: { display: true, text: title }, ticks: { stepSize: 1, precision: 0 } };
 }
 
 const xOf = (axis, p) => (axis === 'flops' ? p.flops : p.epoch);
@@ -160,7 +161,7 @@ export function createView(container, ctx) {
     const b = boxes[key];
     const options = {
       ...baseChartOptions(),
-      scales: { x: xScale(axis, 'epoch'), y: yScale },
+      scales: { x: xScale(axis, 'epoch', last?.config?.epochs), y: yScale },
     };
     options.plugins.legend = approachLegend();
     options.plugins.tooltip = {

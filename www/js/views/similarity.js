@@ -32,7 +32,7 @@ function draw(h, labels, matrix, domain, widthCss) {
   const layout = (px) => {
     g0.font = fontOf(px);
     const lw = Math.min(130, Math.ceil(Math.max(0, ...labels.map((l) => g0.measureText(l).width))) + 6);
-    return [lw, Math.max(6, Math.min(20, Math.floor((widthCss - lw - 4) / n)))];
+    return [lw, Math.max(6, Math.min(n <= 8 ? 36 : 20, Math.floor((widthCss - lw - 4) / n)))];
   };
   // Labels one per cell: on a narrow screen the font shrinks with the cells (down to 8 px).
   let px = 11;
