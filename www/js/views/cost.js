@@ -30,7 +30,8 @@ export function createView(container, _ctx) {
   table.append(thead, tbody);
   wrap.append(table);
   const flags = el('div', { class: 'cost-flags' });
-  root.append(wrap, flags);
+  const hint = el('p', { class: 'view-note scroll-hint', text: 'The table scrolls sideways.' });
+  root.append(hint, wrap, flags);
   container.append(root);
   const caption = makeCaption(root);
 
@@ -95,6 +96,7 @@ export function createView(container, _ctx) {
     update(report) {
       const approaches = hasApproaches(report) ? orderedApproaches(report) : [];
       wrap.hidden = !approaches.length;
+      hint.hidden = !approaches.length;
       flags.hidden = !approaches.length;
       clear(tbody);
       for (const a of approaches) tbody.append(row(a));
