@@ -128,7 +128,7 @@ test('filter grids are drawn for every model, trained and at init, and enlarge o
   assert.match(await caption(page, 'filters'), /at initialisation/);
   const cell = page.locator('#filters canvas.filter-cell').first();
   await cell.focus();
-  const scale = await cell.evaluate((c) => getComputedStyle(c).transform);
+  const scale = await cell.evaluate((c) => c.ownerDocument.defaultView.getComputedStyle(c).transform);
   assert.notEqual(scale, 'none');
   assert.match(await page.locator('#filters .filter-readout').textContent(), /shared, filter 1: weights/);
   assert.deepEqual(page.errors, []);
@@ -206,12 +206,29 @@ test('drawing on the pad scores it with every model', async () => {
   await page.close();
 });
 
+test('raw per-model scores, as the page gives them, are grouped into one row per approach', async () => {
+  const page = await open('?report=mnist&raw=1');
+  const pad = page.locator('#draw canvas.draw-pad');
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 8 });
+  await page.mouse.up();
+  await page.locator('#draw .score-row').first().waitFor();
+  assert.equal(await page.locator('#draw .score-row').count(), 4);
+  assert.equal(await page.locator('#draw .score-row').nth(1).locator('.score-col').count(), 10);
+  assert.match(await caption(page, 'draw'), /Your drawing: shared says "\d" \([0-9.]+\); one-vs-rest says/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('readable at 1280 and 375 px: no sideways scrolling; screenshots in test-results/', async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   for (const width of [1280, 375]) {
     const page = await open('?report=mnist', width);
     await page.waitForTimeout(300);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 1, `page is ${overflow} px wider than ${width}`);
     await page.screenshot({ path: path.join(SHOTS, `views-${width}.png`), fullPage: true });
     assert.deepEqual(page.errors, []);

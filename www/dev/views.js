@@ -81,7 +81,10 @@ function fakeData(report) {
   return { source: 'fake test images (wasm not built); labels are the first approach\'s predictions', labels, images };
 }
 
-/** Stub scores: no weights in a report, so the numbers are made up from the drawing's moments. */
+/**
+ * Stub scores: no weights in a report, so the numbers are made up from the drawing's moments.
+ * `?raw=1` answers like lab.js does, one `{plan, scores}` per model, to exercise the grouping.
+ */
 function stubScore(report) {
   const k = report.dataset.class_names.length;
   return async (pixels) => {
@@ -89,6 +92,14 @@ function stubScore(report) {
     const w = report.dataset.width;
     pixels.forEach((v, i) => { m += v; mx += v * (i % w); my += v * Math.floor(i / w); });
     const seed = (m + 7 * mx + 13 * my) % 997;
+    if (params.has('raw')) {
+      return (report.similarity?.filter_sets ?? []).map((f) => ({
+        plan: { index: f.index, label: f.label, approach: f.approach, member: f.member, seed: report.similarity.seed },
+        scores: f.approach === 'shared' || f.approach === 'trunk'
+          ? Array.from({ length: k }, (_, c) => Math.sin(seed * (c + 1)) * 3)
+          : [f.approach === 'positive-only' ? 4 : Math.sin(seed * (f.member + 1)) * 3],
+      }));
+    }
     return Object.keys(report.approaches).map((id) => {
       const scores = Array.from({ length: k }, (_, c) => (id === 'positive-only' ? 4 + Math.sin(seed + c) * 0.3 : Math.sin(seed * (c + 1)) * 3));
       const sig = scores.map((z) => 1 / (1 + Math.exp(-z)));

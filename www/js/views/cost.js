@@ -21,7 +21,7 @@ const COLUMNS = [
 
 const ratio = (a, b) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(1)}×` : '–');
 
-export function createView(container, _ctx) {
+export function createView(container) {
   const root = el('div', { class: 'view view-cost' });
   const wrap = el('div', { class: 'table-wrap', attrs: { tabindex: '0', role: 'region', 'aria-label': 'Cost table (scrolls sideways on small screens)' } });
   const table = el('table', { class: 'cost-table' });

@@ -72,6 +72,48 @@ export function toModelInput(canvas, width, height, channels) {
   return out;
 }
 
+const sigmoid = (z) => 1 / (1 + Math.exp(-z));
+
+function softmax(zs) {
+  const m = Math.max(...zs);
+  const e = zs.map((z) => Math.exp(z - m));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+/**
+ * Rows as the draw panel shows them, one per approach (and seed): `ctx.score` may already give
+ * `{label, approach, scores, probabilities}`, or give each model's raw `{plan, scores}` (a
+ * per-class model has one logit), which are grouped here with member k's logit as class k.
+ * Probabilities follow each approach's own output layer: softmax for shared, sigmoids otherwise.
+ */
+export function normaliseScores(rows, k) {
+  const out = [];
+  const groups = new Map();
+  const seeds = new Set((rows ?? []).map((r) => r?.plan?.seed));
+  for (const r of rows ?? []) {
+    if (!r || !Array.isArray(r.scores ?? r.probabilities)) continue;
+    if (!r.plan) { out.push(r); continue; }
+    const { approach, member, seed } = r.plan;
+    const name = seeds.size > 1 ? `${approachLabel(approach)} · seed ${seed}` : approachLabel(approach);
+    if (r.scores.length === 1 && k > 1) {
+      const key = `${approach}|${seed}`;
+      if (!groups.has(key)) {
+        const row = { label: name, approach, scores: new Array(k).fill(Number.NaN) };
+        groups.set(key, row);
+        out.push(row);
+      }
+      groups.get(key).scores[member] = r.scores[0];
+    } else {
+      out.push({ label: name, approach, scores: r.scores });
+    }
+  }
+  for (const r of out) {
+    if (!r.probabilities) r.probabilities = r.approach === 'shared' ? softmax(r.scores) : r.scores.map(sigmoid);
+  }
+  return out;
+}
+
 export function createView(container, ctx) {
   const root = el('div', { class: 'view view-draw' });
   const pad = el('canvas', { class: 'draw-pad', attrs: { width: SIDE, height: SIDE, 'aria-label': 'Drawing area: draw with mouse, finger or pen, or drop an image file here' } });
@@ -214,7 +256,8 @@ export function createView(container, ctx) {
       if (mine !== seq) return;
       // The palette's order, so the table reads like every other view whatever order the page uses.
       const rank = (id) => (APPROACH_ORDER.includes(id) ? APPROACH_ORDER.indexOf(id) : APPROACH_ORDER.length);
-      lastResults = Array.isArray(results) ? [...results].sort((a, b) => rank(a.approach) - rank(b.approach)) : [];
+      const k = (report?.dataset?.class_names ?? ctx.classNames ?? []).length;
+      lastResults = normaliseScores(Array.isArray(results) ? results : [], k).sort((a, b) => rank(a.approach) - rank(b.approach));
       status.textContent = lastResults.length ? '' : 'No trained models yet: train first, then draw.';
       renderScores();
     } catch (err) {

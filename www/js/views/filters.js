@@ -39,7 +39,7 @@ function shortLabel(m) {
 
 const validShape = (s) => Array.isArray(s) && s.length === 4 && s.every((v) => Number.isInteger(v) && v > 0);
 
-export function createView(container, _ctx) {
+export function createView(container) {
   let mode = 'trained';
   let lastReport = null;
   let lastLive = undefined;

@@ -103,7 +103,7 @@ function bindHover(h, what) {
   });
 }
 
-export function createView(container, _ctx) {
+export function createView(container) {
   const root = el('div', { class: 'view view-similarity' });
   const trained = heatmap('After training');
   const init = heatmap('At initialisation (the baseline)');
