@@ -170,7 +170,7 @@ export function createView(container, ctx) {
         }
       }));
       const w = worst && worst.n > 0 ? `, most often "${nameOf(names, worst.t)}" taken for "${nameOf(names, worst.p)}" (${int(worst.n)})` : '';
-      return `${approachLabel(a.id)} ${int(errs)} errors in ${int(total)} predictions${w}`;
+      return `${approachLabel(a.id)} ${int(errs)} error${errs === 1 ? '' : 's'} in ${int(total)} predictions${w}`;
     });
     out.push(`${parts.join('; ')}.`);
     const po = approaches.find((a) => a.id === 'positive-only');
