@@ -1,2 +1,29 @@
-// Placeholder registry until the view modules land: the lab runs with its summary table only.
-export const VIEWS = [];
+// The registry of views, in the order the lab shows them. `id` is the panel id that the page's
+// `hide=` parameter names.
+import * as curves from './curves.js';
+import * as perclass from './perclass.js';
+import * as confusion from './confusion.js';
+import * as cost from './cost.js';
+import * as filters from './filters.js';
+import * as similarity from './similarity.js';
+import * as draw from './draw.js';
+
+// `create` is the same function under the name the page shell (lab.js) calls.
+const entry = (id, title, mod) => Object.freeze({ id, title, createView: mod.createView, create: mod.createView });
+
+export const views = Object.freeze({
+  curves: entry('curves', 'Learning curves', curves),
+  perclass: entry('perclass', 'Accuracy per class', perclass),
+  confusion: entry('confusion', 'Confusion matrices', confusion),
+  cost: entry('cost', 'Cost', cost),
+  filters: entry('filters', 'First-layer filters', filters),
+  similarity: entry('similarity', 'Filter similarity', similarity),
+  draw: entry('draw', 'Draw and classify', draw),
+});
+
+export const VIEW_IDS = Object.freeze(Object.keys(views));
+
+/** The same entries as a list, in display order (what lab.js iterates). */
+export const VIEWS = Object.freeze(VIEW_IDS.map((id) => views[id]));
+
+export default views;

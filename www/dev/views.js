@@ -1,0 +1,213 @@
+// Development page: renders every view from a fixture report with a stub context, so the views
+// can be looked at and tested without training. Test images and labels come from the real
+// dataset through the wasm module when www/pkg is built, else from a fake stand-in.
+import { views, VIEW_IDS } from '../js/views/index.js';
+
+const params = new URLSearchParams(location.search);
+const status = document.getElementById('dev-status');
+const errors = document.getElementById('dev-errors');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+function onError(msg) {
+  const li = document.createElement('li');
+  li.textContent = msg;
+  errors.append(li);
+  console.error(msg);
+}
+
+/** Puts a hostile class name everywhere a class name can appear in a report. */
+function inject(report) {
+  const k = 0;
+  const old = report.dataset.class_names[k];
+  report.dataset.class_names[k] = HOSTILE;
+  for (const a of Object.values(report.approaches)) {
+    if (a.per_class[k]) a.per_class[k].name = HOSTILE;
+    for (const m of a.members) if (m.member === k) m.name = HOSTILE;
+    for (const f of [...a.collapsed, ...a.diverged]) f.label = f.label.replace(old, HOSTILE);
+  }
+  const s = report.similarity;
+  if (s) {
+    s.labels = s.labels.map((l) => (l.endsWith(` · ${old}`) ? l.replace(` · ${old}`, ` · ${HOSTILE}`) : l));
+    for (const f of s.filter_sets) if (f.label.endsWith(` · ${old}`)) f.label = f.label.replace(` · ${old}`, ` · ${HOSTILE}`);
+  }
+  // A failed model, so the cost view's failure list is exercised too.
+  const ovr = report.approaches.ovr;
+  if (ovr) ovr.collapsed.push({ seed: 1, member: k, label: `ovr · ${HOSTILE}`, detail: 'constant output: scores every image 0.100 (injected by the dev page)' });
+}
+
+async function realData(report) {
+  const wasm = await import('../pkg/ovr_lab.js');
+  await wasm.default();
+  let bytes;
+  const file = `${report.config.dataset}.bin.gz`;
+  if (report.config.dataset !== 'shapes') {
+    const res = await fetch(`../data/${file}`);
+    if (!res.ok) throw new Error(`${file}: ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  }
+  const lab = new wasm.Lab(report.config, bytes, file);
+  const d = report.dataset;
+  return {
+    source: 'real test images (wasm)',
+    labels: lab.test_labels(),
+    images: (idx) => ({ pixels: lab.test_images(Uint32Array.from(idx)), width: d.width, height: d.height, channels: d.channels }),
+  };
+}
+
+/** A stand-in when the wasm module is not built: shared's predictions play the true labels. */
+function fakeData(report) {
+  const d = report.dataset;
+  const first = Object.values(report.approaches)[0];
+  const labels = Uint8Array.from(first?.test_predictions ?? []);
+  const images = (idx) => {
+    const size = d.width * d.height * d.channels;
+    const pixels = new Uint8Array(idx.length * size);
+    idx.forEach((n, j) => {
+      // A ring whose radius depends on the label and a tick whose angle depends on the index.
+      const r = 3 + ((labels[n] ?? 0) % 6);
+      const a = (n * 2.399) % (2 * Math.PI);
+      for (let y = 0; y < d.height; y++) {
+        for (let x = 0; x < d.width; x++) {
+          const dx = x - d.width / 2; const dy = y - d.height / 2;
+          const ring = Math.abs(Math.hypot(dx, dy) - r) < 1.2;
+          const tick = Math.abs(dx * Math.sin(a) - dy * Math.cos(a)) < 1 && dx * Math.cos(a) + dy * Math.sin(a) > 0;
+          const v = ring || tick ? 255 : 0;
+          for (let c = 0; c < d.channels; c++) pixels[j * size + (y * d.width + x) * d.channels + c] = v;
+        }
+      }
+    });
+    return { pixels, width: d.width, height: d.height, channels: d.channels };
+  };
+  return { source: 'fake test images (wasm not built); labels are the first approach\'s predictions', labels, images };
+}
+
+/**
+ * Stub scores: no weights in a report, so the numbers are made up from the drawing's moments.
+ * `?raw=1` answers like lab.js does, one `{plan, scores}` per model, to exercise the grouping.
+ */
+function stubScore(report) {
+  const k = report.dataset.class_names.length;
+  return async (pixels) => {
+    let m = 0; let mx = 0; let my = 0;
+    const w = report.dataset.width;
+    pixels.forEach((v, i) => { m += v; mx += v * (i % w); my += v * Math.floor(i / w); });
+    const seed = (m + 7 * mx + 13 * my) % 997;
+    if (params.has('raw')) {
+      return (report.similarity?.filter_sets ?? []).map((f) => ({
+        plan: { index: f.index, label: f.label, approach: f.approach, member: f.member, seed: report.similarity.seed },
+        scores: f.approach === 'shared' || f.approach === 'trunk'
+          ? Array.from({ length: k }, (_, c) => Math.sin(seed * (c + 1)) * 3)
+          : [f.approach === 'positive-only' ? 4 : Math.sin(seed * (f.member + 1)) * 3],
+      }));
+    }
+    return Object.keys(report.approaches).map((id) => {
+      const scores = Array.from({ length: k }, (_, c) => (id === 'positive-only' ? 4 + Math.sin(seed + c) * 0.3 : Math.sin(seed * (c + 1)) * 3));
+      const sig = scores.map((z) => 1 / (1 + Math.exp(-z)));
+      const mxs = Math.max(...scores);
+      const ex = scores.map((z) => Math.exp(z - mxs));
+      const sum = ex.reduce((a, b) => a + b, 0);
+      return { label: `${id} (stub)`, approach: id, scores, probabilities: id === 'shared' ? ex.map((e) => e / sum) : sig };
+    });
+  };
+}
+
+/** Partial reports as a run produces them, ending with the full one. */
+function partials(full) {
+  const clone = (x) => JSON.parse(JSON.stringify(x));
+  // As in report.rs, an unfinished approach's headline numbers are those of its last curve point.
+  const cut = (a, epochs) => {
+    a.complete = false;
+    a.curve = a.curve.slice(0, epochs);
+    const p = a.curve.at(-1);
+    Object.assign(a, { test_accuracy: p.test_accuracy, test_accuracy_std: p.test_accuracy_std, train_accuracy: p.train_accuracy, train_flops: p.flops });
+  };
+  const steps = [{}];
+  const a = clone(full);
+  a.similarity = null;
+  for (const id of Object.keys(a.approaches)) {
+    if (id !== 'shared') delete a.approaches[id];
+  }
+  if (a.approaches.shared) {
+    cut(a.approaches.shared, 1);
+    a.approaches.shared.seed_accuracies = [a.approaches.shared.test_accuracy];
+    a.approaches.shared.test_accuracy_std = 0;
+  }
+  steps.push(a);
+  const b = clone(full);
+  b.similarity = null;
+  for (const x of Object.values(b.approaches)) {
+    cut(x, 1);
+    x.members = x.members.slice(0, Math.ceil(x.members.length / 2));
+  }
+  steps.push(b);
+  steps.push(full);
+  return steps;
+}
+
+function liveFilters(report, t) {
+  const sets = report.similarity?.filter_sets ?? [];
+  const filters = new Map();
+  for (const s of sets) filters.set(s.index, Float32Array.from(s.init, (v, i) => v + (s.trained[i] - v) * t));
+  return {
+    running: true,
+    filters,
+    models: sets.map((s) => ({ index: s.index, label: s.label, approach: s.approach, member: s.member, filter_shape: s.shape })),
+  };
+}
+
+async function main() {
+  const which = params.get('report') === 'shapes' ? 'shapes-1seed' : 'mnist-2seeds';
+  const report = await (await fetch(`fixtures/report-${which}.json`)).json();
+  if (params.has('xss')) inject(report);
+  let data;
+  try {
+    data = await realData(report);
+  } catch (e) {
+    data = fakeData(report);
+    data.why = String(e.message ?? e);
+  }
+  const ctx = {
+    classNames: report.dataset.class_names,
+    testLabels: data.labels,
+    testImages: data.images,
+    score: stubScore(report),
+    onError,
+  };
+  const panels = document.getElementById('panels');
+  const hidden = new Set((params.get('hide') ?? '').split(',').filter(Boolean));
+  const made = [];
+  for (const id of VIEW_IDS) {
+    if (hidden.has(id)) continue;
+    const v = views[id];
+    const body = document.createElement('div');
+    body.className = 'view-panel-body';
+    const h = document.createElement('h2');
+    h.textContent = v.title;
+    const section = document.createElement('section');
+    section.className = 'view-panel';
+    section.id = id;
+    section.append(h, body);
+    panels.append(section);
+    made.push(v.createView(body, ctx));
+  }
+  status.textContent = `Fixture ${which}; ${data.source}${data.why ? ` (${data.why})` : ''}; draw panel scores are a stub.`;
+  if (params.has('replay')) {
+    const steps = partials(report);
+    // `step=N` stops the replay at step N, to look at a partial state at leisure.
+    const stop = params.has('step') ? Math.min(Number(params.get('step')), steps.length - 1) : steps.length - 1;
+    for (let i = 0; i <= stop; i++) {
+      const live = i < steps.length - 1 ? liveFilters(report, i / steps.length) : { running: false, filters: new Map(), models: [] };
+      for (const v of made) v.update(steps[i], live);
+      document.body.dataset.replayStep = String(i);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } else {
+    for (const v of made) v.update(report, undefined);
+  }
+  document.body.dataset.viewsState = 'ready';
+}
+
+main().catch((e) => {
+  onError(`dev page: ${e.stack ?? e}`);
+  document.body.dataset.viewsState = 'error';
+});

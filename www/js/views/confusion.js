@@ -1,0 +1,216 @@
+// Confusion matrices side by side: where each approach's mistakes go. Each cell is a button, so
+// the images behind a count are one click (or Enter) away; that is what makes a count believable.
+import { approachColor, approachLabel, orderedApproaches } from './palette.js';
+import {
+  clear, classNames, el, hasApproaches, imageCanvas, int, makeCaption, pct, rovingGrid, seedsOf,
+  waitingText,
+} from './common.js';
+
+const MAX_IMAGES = 48;
+// White to a dark slate: one sequential scale for every matrix.
+const INK = [37, 52, 94];
+
+function shade(f) {
+  // Square root so that a handful of errors is visible next to a full diagonal.
+  const t = Math.sqrt(Math.max(0, Math.min(1, f)));
+  const c = INK.map((v) => Math.round(255 + (v - 255) * t));
+  return { bg: `rgb(${c.join(', ')})`, dark: t > 0.55 };
+}
+
+const nameOf = (names, i) => names[i] ?? `class ${i}`;
+
+export function createView(container, ctx) {
+  const root = el('div', { class: 'view view-confusion' });
+  const legend = el('p', { class: 'view-note' });
+  const mats = el('div', { class: 'confusion-row' });
+  const detail = el('section', { class: 'confusion-detail', attrs: { 'aria-live': 'polite' } });
+  detail.hidden = true;
+  root.append(legend, mats, detail);
+  container.append(root);
+  const caption = makeCaption(root);
+
+  let built = { key: '', blocks: new Map() };
+  let selected = null; // { id, t, p }
+  let report = null;
+
+  function cellLabel(names, a, t, p) {
+    const row = a.confusion[t] ?? [];
+    const n = row[p] ?? 0;
+    const total = row.reduce((s, v) => s + v, 0);
+    return `${approachLabel(a.id)}: true "${nameOf(names, t)}", predicted "${nameOf(names, p)}": ${int(n)} of ${int(total)} (${pct(total ? n / total : 0)})`;
+  }
+
+  function build(names, approaches) {
+    clear(mats);
+    built = { key: '', blocks: new Map() };
+    const k = names.length;
+    for (const a of approaches) {
+      const readout = el('p', { class: 'confusion-readout', text: 'Hover or focus a cell for its count; click it for the images.' });
+      const grid = el('div', { class: 'confusion-grid', attrs: { role: 'group', 'aria-label': `${approachLabel(a.id)} confusion matrix: rows true class, columns predicted class; arrow keys move` } });
+      grid.style.gridTemplateColumns = `auto repeat(${k}, minmax(0, 1fr))`;
+      grid.append(el('span', { class: 'confusion-corner', text: 'true ↓ pred →', attrs: { 'aria-hidden': 'true' } }));
+      for (let p = 0; p < k; p++) grid.append(el('span', { class: 'confusion-col', text: nameOf(names, p), attrs: { title: nameOf(names, p) } }));
+      const cells = [];
+      for (let t = 0; t < k; t++) {
+        grid.append(el('span', { class: 'confusion-rowhead', text: nameOf(names, t), attrs: { title: nameOf(names, t) } }));
+        const row = [];
+        for (let p = 0; p < k; p++) {
+          const b = el('button', { class: `confusion-cell${t === p ? ' diag' : ''}`, attrs: { type: 'button' } });
+          b.dataset.t = String(t);
+          b.dataset.p = String(p);
+          b.addEventListener('click', () => select(a.id, t, p));
+          b.addEventListener('mouseenter', () => { readout.textContent = b.getAttribute('aria-label'); });
+          b.addEventListener('focus', () => { readout.textContent = b.getAttribute('aria-label'); });
+          grid.append(b);
+          row.push(b);
+        }
+        cells.push(row);
+      }
+      rovingGrid(cells);
+      const swatch = el('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+      swatch.style.backgroundColor = approachColor(a.id);
+      const title = el('h4', { class: 'confusion-title' }, swatch, approachLabel(a.id));
+      const fig = el('figure', { class: 'confusion-block' }, title, grid, readout);
+      mats.append(fig);
+      built.blocks.set(a.id, { cells, fig, readout, title });
+    }
+    built.key = `${k}|${approaches.map((a) => a.id).join(',')}|${names.join('\u0000')}`;
+  }
+
+  function paint(names, approaches) {
+    const k = names.length;
+    for (const a of approaches) {
+      const { cells } = built.blocks.get(a.id);
+      for (let t = 0; t < k; t++) {
+        const row = a.confusion?.[t] ?? [];
+        const total = row.reduce((s, v) => s + v, 0);
+        for (let p = 0; p < k; p++) {
+          const n = row[p] ?? 0;
+          const { bg, dark } = shade(total ? n / total : 0);
+          const b = cells[t][p];
+          b.style.backgroundColor = bg;
+          b.classList.toggle('dark', dark);
+          b.classList.toggle('selected', selected?.id === a.id && selected.t === t && selected.p === p);
+          b.textContent = k <= 6 ? String(n) : '';
+          const label = cellLabel(names, a, t, p);
+          b.setAttribute('aria-label', label);
+          b.title = label;
+        }
+      }
+    }
+  }
+
+  function select(id, t, p) {
+    selected = { id, t, p };
+    if (report) {
+      const names = classNames(report, ctx);
+      paint(names, orderedApproaches(report).filter((a) => built.blocks.has(a.id)));
+    }
+    showImages();
+  }
+
+  function showImages() {
+    clear(detail);
+    if (!selected || !report) { detail.hidden = true; return; }
+    const a = report.approaches?.[selected.id];
+    const names = classNames(report, ctx);
+    detail.hidden = false;
+    const close = el('button', { class: 'link-button', text: 'close', attrs: { type: 'button' } });
+    close.addEventListener('click', () => {
+      const back = built.blocks.get(selected.id)?.cells[selected.t]?.[selected.p];
+      selected = null;
+      showImages();
+      if (report) paint(names, orderedApproaches(report).filter((x) => built.blocks.has(x.id)));
+      back?.focus();
+    });
+    const head = el('h4', {}, `${approachLabel(selected.id)}: true "${nameOf(names, selected.t)}", predicted "${nameOf(names, selected.p)}" `, close);
+    detail.append(head);
+    const labels = ctx.testLabels;
+    const preds = a?.test_predictions;
+    if (!labels || !preds?.length || labels.length !== preds.length) {
+      detail.append(el('p', { class: 'view-note', text: 'The test images behind this cell are not available (no test labels or predictions yet).' }));
+      return;
+    }
+    const idx = [];
+    for (let i = 0; i < preds.length; i++) if (labels[i] === selected.t && preds[i] === selected.p) idx.push(i);
+    const cellCount = a.confusion?.[selected.t]?.[selected.p] ?? 0;
+    const seeds = seedsOf(a);
+    const shown = idx.slice(0, MAX_IMAGES);
+    const seedNote = seeds > 1 ? ` The images are the first seed's; the matrix counts ${seeds} seeds (${int(cellCount)}).` : '';
+    detail.append(el('p', { class: 'view-note', text: `${shown.length} of ${idx.length} shown.${seedNote}` }));
+    if (!shown.length) return;
+    let imgs;
+    try {
+      imgs = ctx.testImages(shown);
+    } catch (e) {
+      ctx.onError?.(`confusion: test images unavailable: ${e.message ?? e}`);
+      return;
+    }
+    const { pixels, width, height, channels } = imgs;
+    const size = width * height * channels;
+    const strip = el('div', { class: 'image-strip' });
+    shown.forEach((i, j) => {
+      if ((j + 1) * size <= pixels.length) {
+        strip.append(imageCanvas(pixels, j * size, width, height, channels, `test image ${i}, true "${nameOf(names, selected.t)}", predicted "${nameOf(names, selected.p)}"`));
+      }
+    });
+    detail.append(strip);
+  }
+
+  function captionText(names, approaches) {
+    if (!approaches.length) return [waitingText('confusion matrices')];
+    const out = ['Claim tested: "specialised models make fewer and different mistakes."'];
+    const parts = approaches.map((a) => {
+      let errs = 0; let total = 0; let worst = null;
+      a.confusion.forEach((row, t) => row.forEach((n, p) => {
+        total += n;
+        if (t !== p) {
+          errs += n;
+          if (!worst || n > worst.n) worst = { t, p, n };
+        }
+      }));
+      const w = worst && worst.n > 0 ? `, most often "${nameOf(names, worst.t)}" taken for "${nameOf(names, worst.p)}" (${int(worst.n)})` : '';
+      return `${approachLabel(a.id)} ${int(errs)} error${errs === 1 ? '' : 's'} in ${int(total)} predictions${w}`;
+    });
+    out.push(`${parts.join('; ')}.`);
+    const po = approaches.find((a) => a.id === 'positive-only');
+    if (po) {
+      const cols = names.map((_, p) => po.confusion.reduce((s, row) => s + (row[p] ?? 0), 0));
+      const total = cols.reduce((s, v) => s + v, 0);
+      const top = cols.indexOf(Math.max(...cols));
+      if (total) out.push(`Positive-only sends ${pct(cols[top] / total)} of all test images to "${nameOf(names, top)}": its models were never told what is not their class.`);
+    }
+    const seeds = Math.max(...approaches.map(seedsOf));
+    if (seeds > 1) out.push(`Counts are summed over ${seeds} seeds.`);
+    return out;
+  }
+
+  return {
+    update(next) {
+      report = next;
+      const names = classNames(report, ctx);
+      const approaches = hasApproaches(report)
+        ? orderedApproaches(report).filter((a) => Array.isArray(a.confusion) && a.confusion.length === names.length && seedsOf(a) > 0)
+        : [];
+      legend.textContent = approaches.length
+        ? 'Rows: true class; columns: predicted class. Shade: share of the row\'s images (square-root scale, white 0% to dark 100%), the same scale for every matrix.'
+        : '';
+      legend.hidden = !approaches.length;
+      const key = `${names.length}|${approaches.map((a) => a.id).join(',')}|${names.join('\u0000')}`;
+      if (key !== built.key) {
+        // Keep keyboard focus across a rebuild: the same cell, if it still exists.
+        const f = document.activeElement;
+        const had = mats.contains(f) ? { id: [...built.blocks].find(([, b]) => b.fig.contains(f))?.[0], t: f.dataset?.t, p: f.dataset?.p } : null;
+        build(names, approaches);
+        if (had?.id) built.blocks.get(had.id)?.cells[had.t]?.[had.p]?.focus();
+      }
+      paint(names, approaches);
+      if (selected && !built.blocks.has(selected.id)) selected = null;
+      showImages();
+      caption.set(...captionText(names, approaches));
+    },
+    destroy() {
+      root.remove();
+    },
+  };
+}

@@ -1,0 +1,258 @@
+// Learning curves: does one-vs-rest learn faster or reach higher test accuracy than the shared
+// network, per epoch and per FLOP spent? Three charts: accuracy, each approach's own loss, and
+// the per-class models' own yes/no accuracy (kept apart because it is a different metric).
+import { approachColor, approachLabel, orderedApproaches, withAlpha } from './palette.js';
+import {
+  accText, baseChartOptions, chartLib, classNames, compareText, el, hasApproaches, makeCaption,
+  pct, pts, seedsOf, setChartDefaults, si, waitingText,
+} from './common.js';
+
+const LOG_TICKS = new Set([1, 2, 5]);
+
+function logTick(v) {
+  const m = Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(2));
+  return LOG_TICKS.has(m) ? `${si(v, 2)}FLOP` : '';
+}
+
+function xScale(axis, title, epochs) {
+  if (axis === 'flops') {
+    return { type: 'logarithmic', title: { display: true, text: 'training compute spent (FLOPs, log scale)' }, ticks: { callback: logTick, autoSkip: true, maxRotation: 0 } };
+  }
+  // The run's full length from the start, so the axis does not jump as epochs arrive.
+  return { type: 'linear', suggestedMin: 1, suggestedMax: epochs || 1, title: { display: true, text: title }, ticks: { stepSize: 1, precision: 0 } };
+}
+
+const xOf = (axis, p) => (axis === 'flops' ? p.flops : p.epoch);
+
+/** Legend items: one per approach; clicking one hides every line of that approach. */
+function approachLegend() {
+  return {
+    labels: {
+      boxWidth: 14,
+      boxHeight: 3,
+      filter: (item, data) => data.datasets[item.datasetIndex]?.legend === true,
+    },
+    onClick: (e, item, legend) => {
+      const chart = legend.chart;
+      const key = chart.data.datasets[item.datasetIndex].approach;
+      const hide = chart.isDatasetVisible(item.datasetIndex);
+      chart.data.datasets.forEach((d, i) => {
+        if (d.approach === key) chart.setDatasetVisibility(i, !hide);
+      });
+      chart.update('none');
+    },
+  };
+}
+
+function accuracyDatasets(approaches, axis) {
+  const sets = [];
+  for (const a of approaches) {
+    const color = approachColor(a.id);
+    const name = approachLabel(a.id);
+    const pts0 = (a.curve ?? []).filter((p) => Number.isFinite(xOf(axis, p)) && xOf(axis, p) > 0);
+    if (seedsOf(a) > 1 || pts0.some((p) => p.test_accuracy_std > 0)) {
+      // The band is two invisible lines with the area between them filled: mean ± one std.
+      sets.push({
+        label: `${name} +std`, approach: a.id, band: true, data: pts0.map((p) => ({ x: xOf(axis, p), y: p.test_accuracy + p.test_accuracy_std })),
+        borderWidth: 0, pointRadius: 0, fill: false,
+      });
+      sets.push({
+        label: `${name} −std`, approach: a.id, band: true, data: pts0.map((p) => ({ x: xOf(axis, p), y: p.test_accuracy - p.test_accuracy_std })),
+        borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: withAlpha(color, 0.15),
+      });
+    }
+    sets.push({
+      label: name, approach: a.id, legend: true, kind: 'test', std: pts0.map((p) => p.test_accuracy_std), seeds: seedsOf(a),
+      data: pts0.map((p) => ({ x: xOf(axis, p), y: p.test_accuracy })),
+      borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 3,
+    });
+    sets.push({
+      label: `${name} (train)`, approach: a.id, kind: 'train',
+      data: pts0.map((p) => ({ x: xOf(axis, p), y: p.train_accuracy })),
+      borderColor: color, backgroundColor: color, borderDash: [5, 4], borderWidth: 1.5, pointRadius: 2,
+    });
+  }
+  return sets;
+}
+
+function lossDatasets(approaches, axis) {
+  const sets = [];
+  for (const a of approaches) {
+    const color = approachColor(a.id);
+    const name = approachLabel(a.id);
+    const pts0 = (a.curve ?? []).filter((p) => Number.isFinite(xOf(axis, p)) && xOf(axis, p) > 0);
+    const positive = (v) => (Number.isFinite(v) && v > 0 ? v : null);
+    sets.push({
+      label: name, approach: a.id, legend: true, kind: 'test',
+      data: pts0.map((p) => ({ x: xOf(axis, p), y: positive(p.test_loss) })),
+      borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 3,
+    });
+    sets.push({
+      label: `${name} (train)`, approach: a.id, kind: 'train',
+      data: pts0.map((p) => ({ x: xOf(axis, p), y: positive(p.train_loss) })),
+      borderColor: color, backgroundColor: color, borderDash: [5, 4], borderWidth: 1.5, pointRadius: 2,
+    });
+  }
+  return sets;
+}
+
+function memberDatasets(approaches, axis) {
+  const sets = [];
+  for (const a of approaches) {
+    if (!a.members?.length) continue;
+    const color = approachColor(a.id);
+    a.members.forEach((m, i) => {
+      const data = [];
+      (m.binary_accuracy ?? []).forEach((y, e) => {
+        const x = axis === 'flops' ? a.curve?.[e]?.flops : e + 1;
+        if (Number.isFinite(x) && x > 0) data.push({ x, y });
+      });
+      sets.push({
+        label: `${approachLabel(a.id)} · ${m.name}`, approach: a.id, legend: i === 0, member: true,
+        data, borderColor: withAlpha(color, 0.45), backgroundColor: color, borderWidth: 1, pointRadius: 1.5,
+      });
+    });
+  }
+  // The legend shows one item per approach; name it after the approach, not its first class.
+  for (const s of sets) if (s.legend) s.label = approachLabel(s.approach);
+  return sets;
+}
+
+export function createView(container, ctx) {
+  const Chart = chartLib(ctx);
+  if (Chart) setChartDefaults(Chart);
+  let axis = 'epoch';
+  let last = null;
+
+  const root = el('div', { class: 'view view-curves' });
+  const axisId = `curves-axis-${Math.random().toString(36).slice(2, 8)}`;
+  const toggle = el('fieldset', { class: 'view-toggle' },
+    el('legend', { text: 'x axis' }),
+    ...[['epoch', 'epochs'], ['flops', 'training compute (FLOPs)']].map(([v, t]) => el('label', {},
+      el('input', { attrs: { type: 'radio', name: axisId, value: v, checked: v === axis } }), ` ${t}`)));
+  const note = el('p', { class: 'view-note' });
+  const grid = el('div', { class: 'chart-grid' });
+  const boxes = {};
+  for (const [key, title, sub] of [
+    ['acc', 'Test accuracy (solid, ± one std over seeds when shaded) and train accuracy (dashed)', ''],
+    ['loss', 'Loss, each approach on its own objective (log scale)', 'Cross-entropy for shared, summed binary cross-entropy for the others: compare epochs within an approach, not approaches with each other.'],
+    ['members', 'Each per-class model\'s own yes/no test accuracy (faint: one line per class)', 'A binary model that answers "no" to everything already scores 1 − 1/K: read these against that.'],
+  ]) {
+    const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': title } });
+    const box = el('figure', { class: `chart-box chart-${key}` },
+      el('figcaption', { class: 'chart-title', text: title }),
+      sub ? el('p', { class: 'chart-sub', text: sub }) : null,
+      el('div', { class: 'chart-wrap' }, canvas));
+    boxes[key] = { box, canvas, chart: null };
+    grid.append(box);
+  }
+  root.append(toggle, note, grid);
+  container.append(root);
+  const caption = makeCaption(root);
+
+  toggle.addEventListener('change', (e) => {
+    if (e.target.name !== axisId) return;
+    axis = e.target.value;
+    for (const b of Object.values(boxes)) { b.chart?.destroy(); b.chart = null; }
+    if (last) render(last);
+  });
+
+  function ensureChart(key, datasets, yScale, tooltipLabel) {
+    const b = boxes[key];
+    const options = {
+      ...baseChartOptions(),
+      scales: { x: xScale(axis, 'epoch', last?.config?.epochs), y: yScale },
+    };
+    options.plugins.legend = approachLegend();
+    options.plugins.tooltip = {
+      ...options.plugins.tooltip,
+      filter: (item) => !item.dataset.band,
+      callbacks: {
+        title: (items) => (items.length ? (axis === 'flops' ? `${si(items[0].parsed.x)}FLOP spent` : `epoch ${items[0].parsed.x}`) : ''),
+        label: tooltipLabel,
+      },
+    };
+    if (!b.chart) {
+      b.chart = new Chart(b.canvas, { type: 'line', data: { datasets }, options });
+    } else {
+      b.chart.data.datasets = datasets;
+      b.chart.options = options;
+      b.chart.update('none');
+    }
+  }
+
+  function render(report) {
+    const approaches = orderedApproaches(report).filter((a) => a.curve?.length);
+    if (!Chart) return;
+    const pctAxis = (title) => ({
+      min: 0, max: 1, title: { display: true, text: title },
+      ticks: { callback: (v) => `${Math.round(v * 100)}%` },
+    });
+    ensureChart('acc', accuracyDatasets(approaches, axis), pctAxis('accuracy'), (item) => {
+      const d = item.dataset;
+      let s = `${d.label}: ${pct(item.parsed.y)}`;
+      if (d.kind === 'test' && d.seeds > 1) s += ` ± ${pts(d.std[item.dataIndex])} (${d.seeds} seeds)`;
+      return d.kind === 'test' ? `${s} test` : s;
+    });
+    ensureChart('loss', lossDatasets(approaches, axis), {
+      type: 'logarithmic', title: { display: true, text: 'loss (own objective, log scale)' },
+      ticks: { callback: (v) => (LOG_TICKS.has(Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(2))) ? String(Number(v.toPrecision(2))) : '') },
+    }, (item) => `${item.dataset.label}${item.dataset.kind === 'test' ? ' (test)' : ''}: ${item.parsed.y.toPrecision(3)}`);
+    const members = memberDatasets(approaches, axis);
+    boxes.members.box.hidden = members.length === 0;
+    if (members.length) {
+      ensureChart('members', members, pctAxis('binary accuracy'), (item) => `${item.dataset.label}: ${pct(item.parsed.y)}`);
+    }
+  }
+
+  function captionText(report) {
+    const all = orderedApproaches(report);
+    const done = all.filter((a) => seedsOf(a) > 0 && a.curve?.length);
+    if (!done.length) return [waitingText('learning curves')];
+    const k = classNames(report, ctx).length;
+    const shared = done.find((a) => a.id === 'shared');
+    const epochs = Math.max(...done.map((a) => a.curve.length));
+    const out = ['Claim tested: "one network per class, with specialised filters, is more accurate."'];
+    const parts = [];
+    for (const a of done) {
+      if (a.id === 'positive-only') {
+        parts.push(`positive-only ${pct(a.test_accuracy)}${k ? `, chance is ${pct(1 / k, 0)}: each positive-only model saw only its own class` : ''}`);
+      } else if (shared && a !== shared) {
+        parts.push(`${approachLabel(a.id)} ${accText(a)} (against shared: ${compareText(a, shared)})`);
+      } else {
+        parts.push(`${approachLabel(a.id)} ${accText(a)}`);
+      }
+    }
+    out.push(`Test accuracy after ${epochs} epoch${epochs === 1 ? '' : 's'}: ${parts.join('; ')}.`);
+    const gaps = done.filter((a) => a.id !== 'positive-only' && Number.isFinite(a.train_accuracy))
+      .map((a) => `${approachLabel(a.id)} ${pts(a.train_accuracy - a.test_accuracy)}`);
+    if (gaps.length) out.push(`Train minus test accuracy, in points (a large gap means limited by data): ${gaps.join(', ')}.`);
+    const ovr = done.find((a) => a.id === 'ovr');
+    if (shared && ovr && shared.train_flops > 0) {
+      out.push(`One-vs-rest spent ${(ovr.train_flops / shared.train_flops).toFixed(1)}× the training FLOPs of shared.`);
+    }
+    const partial = all.filter((a) => !a.complete).map((a) => approachLabel(a.id));
+    if (partial.length) out.push(`Still training: ${partial.join(', ')} (numbers will change).`);
+    return out;
+  }
+
+  function update(report) {
+    last = report;
+    const ok = hasApproaches(report);
+    grid.hidden = !ok;
+    toggle.hidden = !ok;
+    const seeds = report?.config?.seeds;
+    note.textContent = ok && seeds === 1 ? 'One seed: a single run, so no spread is shown.' : '';
+    note.hidden = !note.textContent;
+    if (ok) render(report);
+    caption.set(...captionText(report));
+  }
+
+  return {
+    update,
+    destroy() {
+      for (const b of Object.values(boxes)) b.chart?.destroy();
+      root.remove();
+    },
+  };
+}

@@ -1,0 +1,234 @@
+// First-layer filters of every model as small images. If per-class training made filters
+// specialise, the per-class models' filters should look different from each other and from the
+// shared model's; the "at init" toggle and each model's travel show how far training moved them.
+import { approachColor, approachLabel, APPROACH_ORDER } from './palette.js';
+import {
+  clear, el, fixed, makeCaption, pct, rovingGrid, waitingText,
+} from './common.js';
+
+// ColorBrewer RdBu ends: blue negative, white zero, red positive.
+const NEG = [33, 102, 172];
+const POS = [178, 24, 43];
+
+function diverging(v, m) {
+  const t = m > 0 ? Math.max(-1, Math.min(1, v / m)) : 0;
+  const end = t < 0 ? NEG : POS;
+  const a = Math.abs(t);
+  return end.map((c) => Math.round(255 + (c - 255) * a));
+}
+
+/** Filter `f` as a kh × kw grid of values, the mean over input channels when there are several. */
+function filterImage(w, shape, f) {
+  const [kh, kw, c, fc] = shape;
+  const out = new Float32Array(kh * kw);
+  for (let y = 0; y < kh; y++) {
+    for (let x = 0; x < kw; x++) {
+      let s = 0;
+      for (let ch = 0; ch < c; ch++) s += w[((y * kw + x) * c + ch) * fc + f] ?? 0;
+      out[y * kw + x] = s / c;
+    }
+  }
+  return out;
+}
+
+/** Under its approach's heading a per-class model is named by its class alone ("ovr · 3" -> "3"). */
+function shortLabel(m) {
+  const i = m.label.indexOf(' · ');
+  return i >= 0 ? m.label.slice(i + 3) : m.label;
+}
+
+const validShape = (s) => Array.isArray(s) && s.length === 4 && s.every((v) => Number.isInteger(v) && v > 0);
+
+export function createView(container) {
+  let mode = 'trained';
+  let lastReport = null;
+  let lastLive = undefined;
+  const root = el('div', { class: 'view view-filters' });
+  const name = `filters-mode-${Math.random().toString(36).slice(2, 8)}`;
+  const toggle = el('fieldset', { class: 'view-toggle' },
+    el('legend', { text: 'weights' }),
+    ...[['trained', 'after training'], ['init', 'at initialisation']].map(([v, t]) => el('label', {},
+      el('input', { attrs: { type: 'radio', name, value: v, checked: v === mode } }), ` ${t}`)));
+  const legendBar = el('canvas', { class: 'scale-bar', attrs: { width: 160, height: 10, 'aria-hidden': 'true' } });
+  const legendText = el('p', { class: 'view-note scale-text' });
+  const legend = el('div', { class: 'scale-legend' },
+    el('div', { class: 'scale-bar-box' }, el('span', { class: 'scale-min' }), legendBar, el('span', { class: 'scale-max' })),
+    legendText);
+  const readout = el('p', { class: 'filter-readout', text: 'Hover or focus a filter to enlarge it.' });
+  const groups = el('div', { class: 'filter-groups' });
+  root.append(toggle, legend, readout, groups);
+  container.append(root);
+  const caption = makeCaption(root);
+
+  let built = { key: '', canvases: new Map() };
+
+  toggle.addEventListener('change', (e) => {
+    if (e.target.name !== name) return;
+    mode = e.target.value;
+    update(lastReport, lastLive);
+  });
+
+  /** The models to draw: live weights while training, else the report's trained or init ones. */
+  function collect(report, live) {
+    const sets = report?.similarity?.filter_sets ?? [];
+    const byIndex = new Map();
+    for (const s of sets) {
+      if (!validShape(s.shape)) continue;
+      byIndex.set(s.index, { ...s, values: mode === 'init' ? s.init : s.trained, live: false });
+    }
+    if (live?.running && live.filters?.size && mode === 'trained') {
+      for (const m of live.models ?? []) {
+        const w = live.filters.get(m.index);
+        if (!w || !validShape(m.filter_shape)) continue;
+        const prev = byIndex.get(m.index);
+        byIndex.set(m.index, {
+          index: m.index, label: m.label, approach: m.approach, member: m.member, shape: m.filter_shape,
+          values: w, travel: prev?.travel, live: true,
+        });
+      }
+    }
+    const rank = (id) => (APPROACH_ORDER.includes(id) ? APPROACH_ORDER.indexOf(id) : APPROACH_ORDER.length);
+    return [...byIndex.values()]
+      .filter((s) => s.values?.length >= s.shape.reduce((p, v) => p * v, 1))
+      .sort((a, b) => rank(a.approach) - rank(b.approach) || a.member - b.member || a.index - b.index);
+  }
+
+  function build(models) {
+    clear(groups);
+    built = { key: '', canvases: new Map(), travels: new Map() };
+    const rows = [];
+    const byApproach = new Map();
+    for (const m of models) {
+      if (!byApproach.has(m.approach)) byApproach.set(m.approach, []);
+      byApproach.get(m.approach).push(m);
+    }
+    for (const [id, list] of byApproach) {
+      const swatch = el('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+      swatch.style.backgroundColor = approachColor(id);
+      const section = el('section', { class: 'filter-group' }, el('h4', {}, swatch, approachLabel(id)));
+      for (const m of list) {
+        const [kh, kw, , fc] = m.shape;
+        const strip = el('div', { class: 'filter-strip' });
+        const row = [];
+        const canvases = [];
+        for (let f = 0; f < fc; f++) {
+          const c = el('canvas', { class: 'filter-cell', attrs: { width: kw, height: kh, role: 'img', 'aria-label': `${m.label}, filter ${f + 1} of ${fc}` } });
+          c.addEventListener('mouseenter', () => describe(m, f));
+          c.addEventListener('focus', () => describe(m, f));
+          strip.append(c);
+          row.push(c);
+          canvases.push(c);
+        }
+        rows.push(row);
+        const travel = el('span', { class: 'filter-travel' });
+        section.append(el('div', { class: 'filter-model' },
+          el('span', { class: 'filter-label', text: shortLabel(m), attrs: { title: m.label } }), strip, travel));
+        built.canvases.set(m.index, canvases);
+        built.travels.set(m.index, travel);
+      }
+      groups.append(section);
+    }
+    rovingGrid(rows);
+  }
+
+  let current = { models: [], scale: 0 };
+  function describe(m, f) {
+    const img = filterImage(m.values, m.shape, f);
+    let lo = Infinity; let hi = -Infinity;
+    for (const v of img) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    readout.textContent = `${m.label}, filter ${f + 1}: weights ${fixed(lo, 3)} to ${fixed(hi, 3)} (scale ± ${fixed(current.scale, 3)})`;
+  }
+
+  function paint(models, scale) {
+    for (const m of models) {
+      const canvases = built.canvases.get(m.index);
+      const [kh, kw] = m.shape;
+      canvases.forEach((c, f) => {
+        const img = filterImage(m.values, m.shape, f);
+        const g = c.getContext('2d');
+        const data = g.createImageData(kw, kh);
+        img.forEach((v, i) => {
+          const [r, gg, b] = diverging(v, scale);
+          data.data.set([r, gg, b, 255], i * 4);
+        });
+        g.putImageData(data, 0, 0);
+      });
+      const t = m.travel;
+      built.travels.get(m.index).textContent = m.live
+        ? 'training…'
+        : (t ? `cos to init ${fixed(t.cosine_to_init, 3)}, moved ${pct(t.relative_change, 0)}` : '');
+    }
+  }
+
+  function paintLegend(scale, models) {
+    const g = legendBar.getContext('2d');
+    for (let x = 0; x < legendBar.width; x++) {
+      const [r, gg, b] = diverging((x / (legendBar.width - 1)) * 2 - 1, 1);
+      g.fillStyle = `rgb(${r}, ${gg}, ${b})`;
+      g.fillRect(x, 0, 1, legendBar.height);
+    }
+    legend.querySelector('.scale-min').textContent = `−${fixed(scale, 2)}`;
+    legend.querySelector('.scale-max').textContent = `+${fixed(scale, 2)}`;
+    const channels = [...new Set(models.map((m) => m.shape[2]))];
+    const chText = channels.length === 1 && channels[0] === 1
+      ? 'One input channel, shown as is.'
+      : `Filters with several input channels show the mean over their ${channels.join('/')} channels.`;
+    legendText.textContent = `One colour scale for all ${models.length} grids shown: blue negative, white 0, red positive, symmetric around 0; ± ${fixed(scale, 3)} is the largest |w| among them. ${chText}`;
+  }
+
+  function captionText(report, models) {
+    if (!models.length) return [waitingText('filters')];
+    const out = ['Claim tested: "each per-class network\'s filters specialise."'];
+    if (models.some((m) => m.live)) out.push(`Live: ${models.filter((m) => m.live).length} models still training, their filters redrawn as they learn.`);
+    const byApproach = new Map();
+    for (const m of models) {
+      if (!m.travel) continue;
+      if (!byApproach.has(m.approach)) byApproach.set(m.approach, []);
+      byApproach.get(m.approach).push(m.travel);
+    }
+    const parts = [];
+    for (const [id, ts] of byApproach) {
+      const moved = ts.map((t) => t.relative_change);
+      const cos = ts.map((t) => t.cosine_to_init);
+      const range = (xs, f) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : f(xs[0]));
+      parts.push(`${approachLabel(id)} ${range(moved, (x) => pct(x, 0))} (cosine to init ${range(cos, (x) => fixed(x, 3))})`);
+    }
+    if (parts.length) {
+      out.push(`How far training moved each model's filters from its starting weights (relative change): ${parts.join('; ')}.`);
+      const all = [...byApproach.values()].flat().map((t) => t.cosine_to_init);
+      if (Math.min(...all) > 0.9) out.push('Every model kept a cosine above 0.9 to its init: what these grids show is still mostly the random starting point, so compare with "at initialisation" before reading specialisation into them.');
+    }
+    const init = report?.config?.init;
+    if (init === 'same') out.push('All models started from the same weights (init = same), so differences between them were made by training.');
+    else if (init === 'independent') out.push('Each model started from its own random weights (init = independent), so they differ even before training.');
+    if (mode === 'init') out.push('Showing the weights at initialisation.');
+    return out;
+  }
+
+  function update(report, live) {
+    lastReport = report;
+    lastLive = live;
+    const models = collect(report, live);
+    const key = models.map((m) => `${m.index}:${m.shape.join('x')}:${m.label}`).join('|');
+    if (key !== built.key) {
+      build(models);
+      built.key = key;
+    }
+    let scale = 0;
+    for (const m of models) for (const v of m.values) if (Math.abs(v) > scale) scale = Math.abs(v);
+    current = { models, scale };
+    paint(models, scale);
+    legend.hidden = !models.length;
+    toggle.hidden = !report?.similarity?.filter_sets?.length;
+    readout.hidden = !models.length;
+    if (models.length) paintLegend(scale, models);
+    caption.set(...captionText(report, models));
+  }
+
+  return {
+    update,
+    destroy() {
+      root.remove();
+    },
+  };
+}

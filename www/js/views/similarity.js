@@ -1,0 +1,246 @@
+// Filter similarity across models, after training beside the same at initialisation, with the
+// spread of unrelated random filters: a similarity number means nothing without those two
+// baselines, so they are always drawn next to it.
+import {
+  clear, el, fixed, makeCaption, waitingText,
+} from './common.js';
+
+// Viridis stops (matplotlib), a perceptually even scale that survives greyscale printing.
+const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+
+function viridis(t) {
+  const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const f = x - i;
+  return VIRIDIS[i].map((c, k) => Math.round(c + (VIRIDIS[i + 1][k] - c) * f));
+}
+
+const isMatrix = (m, n) => Array.isArray(m) && m.length === n && m.every((r) => Array.isArray(r) && r.length === n);
+
+function heatmap(title) {
+  const canvas = el('canvas', { class: 'sim-canvas', attrs: { role: 'img', 'aria-label': title } });
+  const readout = el('p', { class: 'sim-readout', text: 'Hover a cell for the pair and its value.' });
+  const fig = el('figure', { class: 'sim-block' }, el('figcaption', { class: 'chart-title', text: title }), canvas, readout);
+  return { fig, canvas, readout, layout: null };
+}
+
+function draw(h, labels, matrix, domain, widthCss) {
+  const n = labels.length;
+  const dpr = globalThis.devicePixelRatio || 1;
+  const g0 = h.canvas.getContext('2d');
+  const fontOf = (px) => `${px}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+  const layout = (px) => {
+    g0.font = fontOf(px);
+    const lw = Math.min(130, Math.ceil(Math.max(0, ...labels.map((l) => g0.measureText(l).width))) + 6);
+    return [lw, Math.max(6, Math.min(n <= 8 ? 36 : 20, Math.floor((widthCss - lw - 4) / n)))];
+  };
+  // Labels one per cell: on a narrow screen the font shrinks with the cells (down to 8 px).
+  let px = 11;
+  let [labelW, cell] = layout(px);
+  if (cell < px) {
+    px = Math.max(8, cell);
+    [labelW, cell] = layout(px);
+  }
+  const font = fontOf(px);
+  const side = cell * n;
+  const w = labelW + side + 2;
+  const hgt = labelW + side + 2;
+  h.canvas.width = Math.round(w * dpr);
+  h.canvas.height = Math.round(hgt * dpr);
+  h.canvas.style.width = `${w}px`;
+  h.canvas.style.height = `${hgt}px`;
+  const g = h.canvas.getContext('2d');
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, w, hgt);
+  g.font = font;
+  g.fillStyle = '#333';
+  g.textBaseline = 'middle';
+  const fit = (s) => {
+    if (g.measureText(s).width <= labelW - 6) return s;
+    let t = s;
+    while (t.length > 1 && g.measureText(`${t}…`).width > labelW - 6) t = t.slice(0, -1);
+    return `${t}…`;
+  };
+  labels.forEach((l, i) => {
+    g.textAlign = 'right';
+    g.fillText(fit(l), labelW - 4, labelW + i * cell + cell / 2);
+    g.save();
+    g.translate(labelW + i * cell + cell / 2, labelW - 4);
+    g.rotate(-Math.PI / 2);
+    g.textAlign = 'left';
+    g.fillText(fit(l), 0, 0);
+    g.restore();
+  });
+  const [lo, hi] = domain;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = matrix[i][j];
+      const x = labelW + j * cell; const y = labelW + i * cell;
+      if (i === j) {
+        // A model with itself is 1 by definition: grey, so it does not stretch the scale.
+        g.fillStyle = '#d8d8d8';
+        g.fillRect(x, y, cell, cell);
+        continue;
+      }
+      const [r, gg, b] = Number.isFinite(v) ? viridis((v - lo) / (hi - lo || 1)) : [255, 255, 255];
+      g.fillStyle = `rgb(${r}, ${gg}, ${b})`;
+      g.fillRect(x, y, cell, cell);
+    }
+  }
+  h.layout = { labelW, cell, n, labels, matrix };
+}
+
+function bindHover(h, what) {
+  h.canvas.addEventListener('mousemove', (e) => {
+    const L = h.layout;
+    if (!L) return;
+    const rect = h.canvas.getBoundingClientRect();
+    const j = Math.floor((e.clientX - rect.left - L.labelW) / L.cell);
+    const i = Math.floor((e.clientY - rect.top - L.labelW) / L.cell);
+    if (i < 0 || j < 0 || i >= L.n || j >= L.n) return;
+    h.readout.textContent = `${L.labels[i]} vs ${L.labels[j]} ${what}: ${fixed(L.matrix[i][j], 3)}`;
+  });
+}
+
+export function createView(container) {
+  const root = el('div', { class: 'view view-similarity' });
+  const trained = heatmap('After training');
+  const init = heatmap('At initialisation (the baseline)');
+  bindHover(trained, 'after training');
+  bindHover(init, 'at init');
+  const pair = el('div', { class: 'sim-row' }, trained.fig, init.fig);
+  const scale = el('canvas', { class: 'sim-scale', attrs: { role: 'img', 'aria-label': 'colour scale' } });
+  const scaleText = el('p', { class: 'view-note' });
+  const summary = el('dl', { class: 'sim-summary' });
+  const measure = el('p', { class: 'view-note sim-measure' });
+  root.append(pair, el('div', { class: 'sim-legend' }, scale, scaleText), summary, measure);
+  container.append(root);
+  const caption = makeCaption(root);
+  let last = null;
+
+  const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => { if (last) render(last); }) : null;
+  ro?.observe(root);
+
+  function drawScale(domain, rp) {
+    const dpr = globalThis.devicePixelRatio || 1;
+    const w = Math.min(320, Math.max(200, root.clientWidth - 20));
+    const hgt = 50;
+    scale.width = Math.round(w * dpr);
+    scale.height = Math.round(hgt * dpr);
+    scale.style.width = `${w}px`;
+    scale.style.height = `${hgt}px`;
+    const g = scale.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, hgt);
+    const x0 = 10; const x1 = w - 10;
+    for (let x = x0; x < x1; x++) {
+      const [r, gg, b] = viridis((x - x0) / (x1 - x0));
+      g.fillStyle = `rgb(${r}, ${gg}, ${b})`;
+      g.fillRect(x, 22, 1, 10);
+    }
+    const pos = (v) => x0 + ((v - domain[0]) / (domain[1] - domain[0] || 1)) * (x1 - x0);
+    g.font = '11px system-ui, sans-serif';
+    g.fillStyle = '#333';
+    g.textBaseline = 'top';
+    g.textAlign = 'left';
+    g.fillText(fixed(domain[0], 2), x0, 35);
+    g.textAlign = 'right';
+    g.fillText(fixed(domain[1], 2), x1, 35);
+    if (rp) {
+      // Bracket over the bar: where unrelated random filters land.
+      const a = pos(rp[0]); const b = pos(rp[2]); const m = pos(rp[1]);
+      g.strokeStyle = '#333';
+      g.lineWidth = 1;
+      g.beginPath();
+      g.moveTo(a, 20); g.lineTo(a, 14); g.lineTo(b, 14); g.lineTo(b, 20);
+      g.moveTo(m, 14); g.lineTo(m, 32);
+      g.stroke();
+      g.textAlign = 'center';
+      g.textBaseline = 'bottom';
+      g.fillText('random pairs', Math.max(40, Math.min(w - 40, m)), 12);
+    }
+  }
+
+  function render(report) {
+    const s = report?.similarity;
+    const labels = s?.labels ?? [];
+    const ok = labels.length > 0 && isMatrix(s.matrix, labels.length) && isMatrix(s.init_matrix, labels.length);
+    pair.hidden = !ok;
+    scale.parentElement.hidden = !ok;
+    summary.hidden = !ok;
+    measure.hidden = !ok;
+    if (!ok) return;
+    const off = (m) => m.flatMap((row, i) => row.filter((_, j) => j !== i));
+    const values = [...off(s.matrix), ...off(s.init_matrix), ...(s.random_pairs ?? [])].filter(Number.isFinite);
+    const domain = [Math.min(...values), Math.max(...values)];
+    const narrow = root.clientWidth < 640;
+    const width = narrow ? root.clientWidth : Math.floor((root.clientWidth - 24) / 2);
+    draw(trained, labels, s.matrix, domain, Math.max(160, width));
+    draw(init, labels, s.init_matrix, domain, Math.max(160, width));
+    drawScale(domain, s.random_pairs);
+    scaleText.textContent = `Colour: similarity from ${fixed(domain[0], 2)} to ${fixed(domain[1], 2)}, the same scale for both matrices, stretched over the off-diagonal values and the random baseline; the grey diagonal is a model with itself (1 by definition). The bracket marks where pairs of unrelated random initialisations land: min ${fixed(s.random_pairs?.[0], 3)}, mean ${fixed(s.random_pairs?.[1], 3)}, max ${fixed(s.random_pairs?.[2], 3)}.`;
+    clear(summary);
+    const rows = [
+      ['per-class (one-vs-rest) models with each other', s.ovr_within, s.ovr_within_init],
+      ['shared model with each one-vs-rest model', s.shared_vs_ovr, s.shared_vs_ovr_init],
+    ];
+    for (const [k, a, b] of rows) {
+      if (a === null || a === undefined) continue;
+      summary.append(el('dt', { text: k }), el('dd', { text: `${fixed(a, 3)} after training, ${fixed(b, 3)} at init` }));
+    }
+    if (Number.isFinite(s.ovr_filters_total)) {
+      summary.append(el('dt', { text: 'distinct one-vs-rest filters' }),
+        el('dd', { text: `${s.ovr_distinct} of ${s.ovr_filters_total} after training, ${s.ovr_distinct_init} at init${Number.isFinite(s.shared_filters) ? ` (the shared model has ${s.shared_filters})` : ''}` }));
+    }
+    summary.append(el('dt', { text: 'random pairs (min – mean – max)' }),
+      el('dd', { text: (s.random_pairs ?? []).map((v) => fixed(v, 3)).join(' – ') }));
+    measure.textContent = `Measure: ${s.measure}. Models of seed ${s.seed}.`;
+  }
+
+  function relation(w, w0, rp) {
+    const d = w - w0;
+    const moved = Math.abs(d) < 0.02
+      ? 'training barely moved them'
+      : `training made them ${d > 0 ? 'more' : 'less'} alike (by ${fixed(Math.abs(d), 3)})`;
+    let vsRandom = '';
+    if (rp && Number.isFinite(rp[0])) {
+      vsRandom = w < rp[0] ? ', below the range of unrelated random filters'
+        : w > rp[2] ? ', above the range of unrelated random filters' : ', inside the range of unrelated random filters';
+    }
+    return `${moved}${vsRandom}`;
+  }
+
+  function captionText(report) {
+    const s = report?.similarity;
+    if (!s?.labels?.length) return [waitingText('filter similarity', 'once the models finish')];
+    const out = ['Claims tested: "each per-class network\'s filters specialise" and "classes share patterns".'];
+    const rp = s.random_pairs;
+    const spread = rp ? `random pairs spread ${fixed(rp[0], 2)}–${fixed(rp[2], 2)}` : '';
+    if (Number.isFinite(s.ovr_within)) {
+      out.push(`Per-class models' filters are ${fixed(s.ovr_within, 3)} alike after training vs ${fixed(s.ovr_within_init, 3)} at init; ${spread}: ${relation(s.ovr_within, s.ovr_within_init, rp)}.`);
+    }
+    if (Number.isFinite(s.shared_vs_ovr)) {
+      out.push(`Shared vs per-class models: ${fixed(s.shared_vs_ovr, 3)} after training vs ${fixed(s.shared_vs_ovr_init, 3)} at init.`);
+    }
+    if (Number.isFinite(s.ovr_filters_total)) {
+      const d = s.ovr_distinct - s.ovr_distinct_init;
+      out.push(`Distinct filters among the per-class models: ${s.ovr_distinct} of ${s.ovr_filters_total} after training vs ${s.ovr_distinct_init} at init${d === 0 ? ' (no change)' : ''}.`);
+    }
+    if (!Number.isFinite(s.ovr_within)) out.push('No one-vs-rest models in this run, so there is no within-class-models summary.');
+    if (report?.config?.init === 'same') out.push('Every model started from the same weights (init = same): similarity at init is 1 by construction, and any drop is what training did.');
+    return out;
+  }
+
+  return {
+    update(report) {
+      last = report;
+      render(report);
+      caption.set(...captionText(report));
+    },
+    destroy() {
+      ro?.disconnect();
+      root.remove();
+    },
+  };
+}
