@@ -122,5 +122,10 @@ bench: build
 	cargo build --release --bin ovr-lab
 	node scripts/bench.mjs
 
+## fuzz: the readers' property tests with many more cases (FUZZ_CASES each), not part of make test
+FUZZ_CASES ?= 100000
+fuzz:
+	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --test data_fuzz --test fuzz_inputs
+
 clean:
 	rm -rf target $(PKG) www/vendor .stamp node_modules

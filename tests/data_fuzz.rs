@@ -5,6 +5,11 @@ use ovr_lab::data::{imds, load_bytes, npz::read_npz, Dataset, Split};
 use proptest::prelude::*;
 use std::io::Write;
 
+/// Cases per property: 512 in `make test`, many more under `make fuzz` (FUZZ_CASES).
+fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 fn tiny_imds() -> Vec<u8> {
     let ds = Dataset {
         name: "tiny".into(),
@@ -120,7 +125,7 @@ fn survives(bytes: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: fuzz_cases(512), ..ProptestConfig::default() })]
 
     #[test]
     fn damaged_imds_never_panics(ops in damage()) {

@@ -150,6 +150,13 @@ impl Dataset {
         check_dims(self.width, self.height, self.channels, file)?;
         check_num_classes(self.num_classes(), file)?;
         let image_len = self.image_len();
+        let pixels = self.train.images.len() + self.test.images.len();
+        if pixels > MAX_DECOMPRESSED {
+            return Err(DataError::new(
+                file,
+                format!("{pixels} bytes of pixels is more than the lab holds ({MAX_DECOMPRESSED} bytes, 256 MiB)"),
+            ));
+        }
         for (split, name) in [(&self.train, "train"), (&self.test, "test")] {
             let n = split.count();
             if n > MAX_IMAGES {

@@ -541,6 +541,9 @@ impl Kind {
                 Ok((Value::Ints(out), None))
             }
             Kind::Text { max_len } => {
+                if raw.is_empty() {
+                    return Err("empty".into());
+                }
                 if raw.chars().count() > *max_len {
                     return Err(format!("longer than {max_len} characters"));
                 }
