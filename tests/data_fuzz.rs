@@ -7,7 +7,10 @@ use std::io::Write;
 
 /// Cases per property: 512 in `make test`, many more under `make fuzz` (FUZZ_CASES).
 fn fuzz_cases(default: u32) -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn tiny_imds() -> Vec<u8> {

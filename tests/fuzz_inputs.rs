@@ -9,15 +9,35 @@ use ovr_lab::rng::Rng;
 use proptest::prelude::*;
 
 fn fuzz_cases(default: u32) -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn saved_network() -> Vec<u8> {
-    let net = Network::new(&small_cnn(Shape::new(8, 8, 1), 2, 3, 3, 4), &mut Rng::new(1)).unwrap();
+    let net = Network::new(
+        &small_cnn(Shape::new(8, 8, 1), 2, 3, 3, 4),
+        &mut Rng::new(1),
+    )
+    .unwrap();
     weights::save(&net)
 }
 
-const NAMES: [&str; 12] = ["dataset", "classes", "lr", "epochs", "batch", "approaches", "seeds", "arch", "budget", "shapes_noise", "augment_flip", "bogus"];
+const NAMES: [&str; 12] = [
+    "dataset",
+    "classes",
+    "lr",
+    "epochs",
+    "batch",
+    "approaches",
+    "seeds",
+    "arch",
+    "budget",
+    "shapes_noise",
+    "augment_flip",
+    "bogus",
+];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: fuzz_cases(512), ..ProptestConfig::default() })]

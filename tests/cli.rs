@@ -1,0 +1,128 @@
+//! The command line: lists what it can load, runs an experiment to a JSON file, and refuses bad
+//! settings with a clear message and a non-zero exit code.
+
+use std::process::Command;
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ovr-lab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn datasets_lists_the_four_bundled_sets_and_shapes() {
+    let (code, out, _) = cli(&["datasets"]);
+    assert_eq!(code, 0);
+    for (name, train, test) in [
+        ("digits8x8", "1437", "360"),
+        ("mnist28", "6500", "2000"),
+        ("fashion28", "8000", "2000"),
+        ("animals28", "6000", "2000"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing from:\n{out}"));
+        assert!(line.contains(train) && line.contains(test), "{line}");
+    }
+    assert!(out.contains("Dog"), "animals28 lists its dog class");
+    assert!(out.lines().any(|l| l.starts_with("shapes")));
+}
+
+#[test]
+fn run_writes_the_results_document_and_a_table() {
+    let json = std::env::temp_dir().join(format!("ovr-lab-cli-{}.json", std::process::id()));
+    let (code, out, err) = cli(&[
+        "run",
+        "--dataset",
+        "shapes",
+        "--shapes_classes",
+        "3",
+        "--arch",
+        "tiny",
+        "--approaches",
+        "shared,ovr",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("shared") && out.contains("ovr") && out.contains("test acc"),
+        "{out}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["config"]["shapes_classes"], 3);
+    assert_eq!(report["approaches"]["ovr"]["models"], 3);
+    assert!(
+        report["approaches"]["shared"]["test_accuracy"]
+            .as_f64()
+            .unwrap()
+            > 1.0 / 3.0
+    );
+    std::fs::remove_file(json).ok();
+}
+
+#[test]
+fn a_dataset_path_is_read_like_a_bundled_name() {
+    let npz = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/uint8_nhw.npz");
+    let (code, out, err) = cli(&[
+        "run",
+        "--dataset",
+        npz,
+        "--arch",
+        "linear",
+        "--approaches",
+        "shared",
+        "--epochs",
+        "1",
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("uint8_nhw · 3 classes"), "{out}");
+}
+
+#[test]
+fn bad_settings_exit_non_zero_with_the_reason() {
+    for (args, expect) in [
+        (
+            vec!["run", "--epochs", "1e9"],
+            "epochs: 1e9 is outside 1..30",
+        ),
+        (
+            vec!["run", "--approaches", "dog-only"],
+            "approaches: none of 'dog-only'",
+        ),
+        (
+            vec!["run", "--lr", "NaN"],
+            "lr: 'NaN' is not a finite number",
+        ),
+        (
+            vec!["run", "--dataset", "imagenet"],
+            "dataset 'imagenet' is neither a bundled set",
+        ),
+        (
+            vec!["run", "--dataset", "digits8x8", "--classes", "3,99"],
+            "class index 99 is outside",
+        ),
+        (
+            vec!["run", "--dataset", "Cargo.toml"],
+            "not a dataset this lab reads",
+        ),
+    ] {
+        let (code, _, err) = cli(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+    }
+}
