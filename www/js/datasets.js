@@ -32,9 +32,10 @@ export const MAX_USER_IMAGES = 20000;
 
 /**
  * Decodes an image folder (files with `webkitRelativePath` "root/class/image.png", or dropped
- * entries with a `path`) into grey `size`×`size` images, 0 = background. Photos usually have a
- * light background, so an image whose border is brighter than its middle is inverted; the
- * returned `notes` say how many were.
+ * entries with a `path`) into grey `size`×`size` images, 0 = background. Photos and scans usually
+ * have a light background, so when the images' borders are bright on average the whole set is
+ * inverted (one decision for the set: per-image guesses would flip some images and not others);
+ * the returned `notes` say so.
  */
 export async function decodeImageFolder(files, size, onProgress) {
   const images = files.filter((f) => IMAGE_TYPES.test(f.name));
@@ -53,7 +54,7 @@ export async function decodeImageFolder(files, size, onProgress) {
   const labels = [];
   const pixels = new Uint8Array(images.length * size * size);
   let failed = 0;
-  let inverted = 0;
+  let borders = 0;
   let kept = 0;
   for (const [i, file] of images.entries()) {
     let bitmap;
@@ -72,19 +73,18 @@ export async function decodeImageFolder(files, size, onProgress) {
     for (let p = 0; p < size * size; p += 1) {
       grey[p] = Math.round(0.299 * rgba[4 * p] + 0.587 * rgba[4 * p + 1] + 0.114 * rgba[4 * p + 2]);
     }
-    if (borderMean(grey, size) > 127) {
-      for (let p = 0; p < grey.length; p += 1) grey[p] = 255 - grey[p];
-      inverted += 1;
-    }
+    borders += borderMean(grey, size);
     pixels.set(grey, kept * size * size);
     labels.push(names.indexOf(classOf(file)));
     kept += 1;
     if (onProgress && i % 50 === 0) onProgress(i / images.length);
   }
   if (kept === 0) throw new Error(`none of the ${images.length} images could be decoded`);
+  const inverted = borders / kept > 127;
+  if (inverted) for (let p = 0; p < kept * size * size; p += 1) pixels[p] = 255 - pixels[p];
   const notes = [];
   if (failed) notes.push(`${failed} file(s) could not be decoded as images and were skipped`);
-  if (inverted) notes.push(`${inverted} image(s) with a light background were inverted (ink must be bright)`);
+  if (inverted) notes.push(`the ${kept} images have light backgrounds, so they were inverted (the lab expects bright ink on a dark background)`);
   return { name: root, classNames: names, labels: Uint32Array.from(labels), pixels: pixels.slice(0, kept * size * size), size, notes };
 }
 

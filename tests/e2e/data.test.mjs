@@ -1,0 +1,126 @@
+// Your own data through the page: a NumPy .npz file and a folder of images (one sub-folder per
+// class) are picked with the file inputs and trained on end to end; every bundled set loads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serve, launch, openPage, ROOT } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+/** A greyscale PNG of `size`×`size` whose pixel (x, y) is `shade(x, y)`. */
+function png(size, shade) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 0; // greyscale
+  const raw = Buffer.alloc(size * (size + 1));
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) raw[y * (size + 1) + 1 + x] = shade(x, y);
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Two classes drawn as dark ink on white paper, as photos of drawings would be. */
+function makeImageFolder() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ovr-lab-images-'));
+  const root = path.join(dir, 'my-shapes');
+  for (const cls of ['bars', 'ring']) fs.mkdirSync(path.join(root, cls), { recursive: true });
+  for (let i = 0; i < 30; i += 1) {
+    const dx = (i * 7) % 9 - 4;
+    const dy = (i * 5) % 9 - 4;
+    fs.writeFileSync(path.join(root, 'bars', `b${i}.png`), png(32, (x) => ((x + dx) % 8 < 3 ? 20 : 235)));
+    fs.writeFileSync(path.join(root, 'ring', `r${i}.png`), png(32, (x, y) => {
+      const r = Math.hypot(x - 16 - dx, y - 16 - dy);
+      return r > 7 && r < 11 ? 20 : 235;
+    }));
+  }
+  fs.writeFileSync(path.join(root, 'ring', 'notes.txt'), 'not an image: skipped');
+  return { dir, root };
+}
+
+async function readyLab(url) {
+  const page = await openPage(browser.context, url);
+  await page.waitForSelector('.lab-run:not([disabled])', { timeout: 30_000 });
+  return page;
+}
+
+async function trainAndRead(page) {
+  await page.click('.lab-run');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.labState), null, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.labState), 'done', await page.textContent('.lab-main'));
+  return page.$$eval('.lab-summary tr[data-approach]', (rows) => Object.fromEntries(rows.map((r) => [r.dataset.approach, Number(r.dataset.testAccuracy)])));
+}
+
+test('a NumPy .npz picked with the file input trains end to end', { timeout: 120_000 }, async () => {
+  const page = await readyLab(`${server.url}/index.html?arch=linear&approaches=shared,ovr&epochs=3`);
+  await page.setInputFiles('input[type=file][accept*=".npz"]', path.join(ROOT, 'tests/data/uint8_nhw.npz'));
+  await page.waitForFunction(() => document.querySelector('.lab-notices')?.textContent.includes('Loaded 30 training and 9 test images in 3 classes'), null, { timeout: 10_000 });
+  const acc = await trainAndRead(page);
+  assert.ok(acc.shared >= 0 && acc.ovr >= 0, JSON.stringify(acc));
+  assert.match(await page.textContent('.lab-summary'), /uint8_nhw: 3 classes, 30 training \/ 9 test images/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('an image folder with one sub-folder per class trains end to end', { timeout: 120_000 }, async () => {
+  const { dir, root } = makeImageFolder();
+  try {
+    const page = await readyLab(`${server.url}/index.html?arch=tiny&approaches=shared,ovr&epochs=4&lr=0.05`);
+    await page.setInputFiles('input[type=file][webkitdirectory]', root);
+    await page.waitForFunction(() => document.querySelector('.lab-notices')?.textContent.includes('in 2 classes'), null, { timeout: 30_000 });
+    const notices = await page.textContent('.lab-notices');
+    assert.match(notices, /the 60 images have light backgrounds, so they were inverted/);
+    assert.match(notices, /seeded stratified|split/i);
+    const acc = await trainAndRead(page);
+    assert.ok(acc.shared >= 0.9 && acc.ovr >= 0.9, `bars vs rings should be easy: ${JSON.stringify(acc)}`);
+    const classes = await page.$$eval('.lab-field[data-setting="classes"] label.lab-check', (ls) => ls.map((l) => l.textContent.trim()));
+    assert.deepEqual(classes, ['bars', 'ring']);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const dataset of ['digits8x8', 'mnist28', 'fashion28', 'animals28', 'shapes']) {
+  test(`the page loads ${dataset} and trains on it`, { timeout: 120_000 }, async () => {
+    const page = await readyLab(`${server.url}/index.html?dataset=${dataset}&arch=linear&approaches=shared&epochs=1&train_per_class=30`);
+    const acc = await trainAndRead(page);
+    assert.ok(acc.shared > 0, JSON.stringify(acc));
+    const expected = { digits8x8: 10, mnist28: 10, fashion28: 10, animals28: 10, shapes: 4 }[dataset];
+    assert.match(await page.textContent('.lab-summary .lab-meta'), new RegExp(`: ${expected} classes, ${30 * expected} training`));
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}
