@@ -267,7 +267,7 @@ impl Network {
                     want_dx.then_some(dx),
                     batch,
                 ),
-                Layer::Pool(p) => p.backward(dy, dx, batch),
+                Layer::Pool(p) => p.backward(x, y, dy, dx, batch),
                 Layer::Relu => relu_backward(y, dy, dx),
                 Layer::Flatten => dx.copy_from_slice(dy),
                 Layer::Dropout(d) => d.backward(dy, dx),
