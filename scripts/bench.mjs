@@ -21,6 +21,7 @@ import { flopsPerTrainSample, outputsOf, inferSeconds } from '../www/js/bench-co
 import {
   stats, fmt, fmtSpread, machineInfo, machineLine, writeSection, writeResults, RESULTS_JSON,
 } from './lib/bench-report.mjs';
+import { comparisonSection } from './lib/bench-experiment.mjs';
 
 const run = promisify(execFile);
 const log = (...args) => console.error(...args);
@@ -234,12 +235,13 @@ export const engineSection = {
   render: renderEngineSection,
 };
 
-export const SECTIONS = [engineSection];
+export const SECTIONS = [engineSection, comparisonSection];
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: null, render: false };
+  const opts = { quick: false, only: null, render: false, section: null };
   for (const arg of argv) {
     if (arg === '--quick') opts.quick = true;
+    else if (arg.startsWith('--section=')) opts.section = arg.slice(10).split(',');
     else if (arg === '--render') opts.render = true;
     else if (arg.startsWith('--only=')) opts.only = arg.slice(7).split(',');
     else throw new Error(`unknown argument ${arg} (--quick, --only=engine,…, --render)`);
@@ -279,6 +281,7 @@ export async function main(argv = process.argv.slice(2)) {
     };
     log(`${machineLine(env.machine)}\n`);
     for (const section of SECTIONS) {
+      if (opts.section && !opts.section.includes(section.name)) continue;
       const data = await section.measure(env, opts);
       console.log(`\n${section.title}\n\n${section.print(data)}\n`);
       if (data.warnings?.length) log(`warnings:\n  ${data.warnings.join('\n  ')}`);

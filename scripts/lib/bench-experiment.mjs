@@ -1,0 +1,113 @@
+// The experiment-level sections of `make bench`: the full mnist28 comparison natively and on the
+// lab page, and how the page behaves while it trains (first paint, long main-thread tasks, many
+// models at once). Numbers come from real runs of the CLI and of www/index.html.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { openPage, ROOT } from '../../tests/e2e/harness.mjs';
+import { stats, fmt, fmtSpread, machineLine } from './bench-report.mjs';
+
+const run = promisify(execFile);
+const CLI = path.join(ROOT, 'target', 'release', 'ovr-lab');
+
+/** The comparison the issue names: shared + 10 one-vs-rest REF-CNNs on mnist28, 3 epochs, 1 seed. */
+export const COMPARISON = { dataset: 'mnist28', approaches: 'shared,ovr', epochs: 3, seeds: 1, arch: 'ref' };
+
+async function nativeComparison() {
+  const args = ['run', '--quiet'];
+  for (const [k, v] of Object.entries(COMPARISON)) args.push(`--${k}`, String(v));
+  const t0 = process.hrtime.bigint();
+  await run(CLI, args, { cwd: ROOT, timeout: 600_000 });
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+// Installed before any page script: records long main-thread tasks and the first paint.
+function observePage() {
+  globalThis.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) globalThis.__longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+/** Opens the lab with `query`, clicks Train, and times the run; long tasks are counted from the click. */
+async function pageRun(context, url, query) {
+  await context.addInitScript(observePage);
+  const page = await openPage(context, `${url}/index.html?${query}`);
+  try {
+    await page.waitForSelector('.lab-run:not([disabled])', { timeout: 60_000 });
+    const firstPaint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+    const clickedAt = await page.evaluate(() => performance.now());
+    await page.click('.lab-run');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.labState), null, { timeout: 900_000 });
+    const state = await page.evaluate(() => document.body.dataset.labState);
+    if (state !== 'done') throw new Error(`the lab ended in state ${state}`);
+    const { end, tasks, models } = await page.evaluate(() => ({
+      end: performance.now(),
+      tasks: globalThis.__longTasks,
+      models: document.querySelectorAll('.lab-model-bar').length,
+    }));
+    const during = tasks.filter((t) => t.start >= clickedAt);
+    return {
+      seconds: (end - clickedAt) / 1000,
+      first_paint_ms: firstPaint,
+      long_tasks: during.length,
+      longest_task_ms: during.reduce((m, t) => Math.max(m, t.duration), 0),
+      models,
+      errors: [...page.errors],
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+const query = (o) => new URLSearchParams(Object.entries(o).map(([k, v]) => [k, String(v)])).toString();
+
+/** Twenty binary models at once on two cores: is the page still responsive? */
+export const LOAD = { dataset: 'mnist28', approaches: 'ovr,positive-only', epochs: 1, train_per_class: 200, arch: 'ref' };
+
+export const comparisonSection = {
+  name: 'comparison',
+  title: 'Full comparison and the lab page',
+  async measure(env, { quick }) {
+    const windows = quick ? 1 : 3;
+    const native = [];
+    for (let i = 0; i < windows; i += 1) native.push(await nativeComparison());
+    const page = [];
+    for (let i = 0; i < (quick ? 1 : 2); i += 1) page.push(await pageRun(env.context, env.url, query(COMPARISON)));
+    const load = await pageRun(env.context, env.url, query(LOAD));
+    return { command: env.command, date: env.date, machine: env.machine, native, page, load };
+  },
+  print(data) {
+    return comparisonTable(data);
+  },
+  render(data) {
+    return `## Full comparison and the lab page
+
+\`${data.command}\`, ${data.date}.
+${machineLine(data.machine)}
+
+${comparisonTable(data)}
+
+- Native: \`ovr-lab run ${Object.entries(COMPARISON).map(([k, v]) => `--${k} ${v}`).join(' ')}\` (11 REF-CNNs:
+  the shared model and 10 one-vs-rest models, each trained for 3 epochs on 6,500 images and evaluated on
+  2,000 test and 2,000 training images after every epoch), on all cores, one model per thread; target ≤ 15 s.
+- Page: \`index.html?${query(COMPARISON)}\`, from the click on Train to the state \`done\`, with one
+  Worker per core (${data.machine.nproc} here); it includes fetching nothing (the dataset is already
+  loaded) and assembling the report in the page after every epoch.
+- Long tasks: main-thread tasks over 50 ms (the browser's Long Tasks API) between the click and \`done\`.
+- Load: \`index.html?${query(LOAD)}\`: ${data.load.models} models queued on ${data.machine.nproc} workers.`;
+  },
+};
+
+function comparisonTable({ native, page, load }) {
+  const n = stats(native);
+  const p = stats(page.map((r) => r.seconds));
+  const rows = [
+    ['what', 'wall time (s), median (min–max)', 'long tasks while training', 'longest task (ms)', 'first paint (ms)'],
+    ['---', '--:', '--:', '--:', '--:'],
+    ['mnist28 shared + 10 ovr, native CLI', fmtSpread(n), '—', '—', '—'],
+    ['mnist28 shared + 10 ovr, lab page', fmtSpread(p), String(Math.max(...page.map((r) => r.long_tasks))), fmt(Math.max(...page.map((r) => r.longest_task_ms)), 0), fmt(page[0].first_paint_ms, 0)],
+    [`${load.models} models at once (ovr + positive-only), lab page`, fmt(load.seconds, 1), String(load.long_tasks), fmt(load.longest_task_ms, 0), fmt(load.first_paint_ms, 0)],
+  ];
+  return rows.map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
