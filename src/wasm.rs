@@ -169,8 +169,10 @@ impl Lab {
     /// wasm in one copy, where a JS array is read number by number, which blocked the page for
     /// hundreds of milliseconds.
     pub fn assemble_json(&self, results_json: &str) -> Result<String, JsError> {
-        let results: Vec<ModelResult> = serde_json::from_str(results_json).map_err(|e| JsError::new(&format!("model results: {e}")))?;
-        serde_json::to_string(&experiment::assemble(&self.config, &self.data, &results)).map_err(|e| JsError::new(&e.to_string()))
+        let results: Vec<ModelResult> = serde_json::from_str(results_json)
+            .map_err(|e| JsError::new(&format!("model results: {e}")))?;
+        serde_json::to_string(&experiment::assemble(&self.config, &self.data, &results))
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Pixels (`height × width × channels` bytes each) of test images `indices`, for showing them.
@@ -227,13 +229,19 @@ impl JobRunner {
 
     /// `snapshot` as JSON text (see `Lab::assemble_json` for why).
     pub fn snapshot_json(&self, train_seconds: f64) -> Result<String, JsError> {
-        let t = self.trainer.as_ref().ok_or_else(|| JsError::new("the job has finished"))?;
+        let t = self
+            .trainer
+            .as_ref()
+            .ok_or_else(|| JsError::new("the job has finished"))?;
         serde_json::to_string(&t.snapshot(train_seconds)).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// `finish` as JSON text.
     pub fn finish_json(&mut self, train_seconds: f64) -> Result<String, JsError> {
-        let t = self.trainer.take().ok_or_else(|| JsError::new("the job has finished"))?;
+        let t = self
+            .trainer
+            .take()
+            .ok_or_else(|| JsError::new("the job has finished"))?;
         serde_json::to_string(&t.finish(train_seconds)).map_err(|e| JsError::new(&e.to_string()))
     }
 

@@ -165,3 +165,29 @@ fn collapsed_binary_models_are_flagged() {
     let sane = run(&base);
     assert!(sane.approaches["ovr"].collapsed.is_empty());
 }
+
+#[test]
+fn results_of_diverged_models_survive_a_json_round_trip() {
+    let cfg = Config {
+        dataset: "digits8x8".into(),
+        arch: "wide".into(),
+        approaches: vec![Approach::Shared],
+        lr: 10.0,
+        momentum: 0.99,
+        weight_decay: 0.1,
+        epochs: 1,
+        ..Config::default()
+    };
+    let data = dataset("digits8x8", &cfg);
+    let plan = experiment::jobs(&cfg, &data).unwrap().remove(0);
+    let result = experiment::Trainer::new(&cfg, Arc::clone(&data), plan)
+        .unwrap()
+        .run_to_end(&|| 0.0);
+    assert!(matches!(
+        result.status,
+        experiment::run::ModelStatus::Diverged { .. }
+    ));
+    let text = serde_json::to_string(&result).unwrap();
+    let back: experiment::ModelResult = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.status, result.status);
+}

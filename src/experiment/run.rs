@@ -332,6 +332,15 @@ impl Trainer {
         self.batch = 0;
         let test_scores = self.score(false);
         let train_scores = self.score(true);
+        // A finite loss with overflowing outputs is divergence too (and JSON has no NaN).
+        if !test_scores
+            .iter()
+            .chain(&train_scores)
+            .all(|v| v.is_finite())
+        {
+            self.status = ModelStatus::Diverged { epoch: self.epoch };
+            return;
+        }
         self.records.push(EpochRecord {
             epoch: self.epoch,
             train_loss,
@@ -374,8 +383,14 @@ impl Trainer {
 
     /// The result so far, leaving the trainer running (for live views).
     pub fn snapshot(&self, train_seconds: f64) -> ModelResult {
+        // A diverged model's weights may have overflowed: shown as 0 (JSON has no NaN).
         let (filter_shape, filters) = match self.net.first_conv() {
-            Some((t, w)) => (t.shape.clone(), w.to_vec()),
+            Some((t, w)) => (
+                t.shape.clone(),
+                w.iter()
+                    .map(|&v| if v.is_finite() { v } else { 0.0 })
+                    .collect(),
+            ),
             None => (Vec::new(), Vec::new()),
         };
         ModelResult {
