@@ -300,6 +300,20 @@ impl Model {
     }
 }
 
+/// One answer per approach and seed for a drawn image, from each trained model's logits:
+/// `models` is `[{plan, scores}]`, `k` the number of classes (see `report::ImageScores`).
+#[wasm_bindgen]
+pub fn combine_scores(models: JsValue, k: usize) -> Result<JsValue, JsError> {
+    #[derive(serde::Deserialize)]
+    struct Scored {
+        plan: experiment::ModelPlan,
+        scores: Vec<f32>,
+    }
+    let models: Vec<Scored> = from_js(models, "model scores")?;
+    let pairs: Vec<_> = models.into_iter().map(|m| (m.plan, m.scores)).collect();
+    to_js(&experiment::report::combine_image_scores(&pairs, k))
+}
+
 /// Builds a dataset file (IMDS bytes) from images the page decoded and resized: `labels[i]` is
 /// the class of image i, `pixels` all images back to back.
 #[wasm_bindgen]

@@ -509,3 +509,118 @@ pub fn similarity(results: &[ModelResult], seed: u64) -> Option<SimilarityReport
             .collect(),
     })
 }
+
+/// One approach's answer for a single image (the draw panel): a score and a probability per
+/// class, and the predicted class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageScores {
+    pub label: String,
+    pub approach: String,
+    pub seed: u64,
+    /// Logits, one per class (the per-class models' single logits side by side).
+    pub scores: Vec<f32>,
+    /// Softmax of the logits for `shared`; each class's sigmoid for the binary approaches (they
+    /// need not add up to 1).
+    pub probabilities: Vec<f32>,
+    pub predicted: usize,
+}
+
+/// Groups the logits that each trained model gave one image into one answer per approach and seed.
+pub fn combine_image_scores(models: &[(super::ModelPlan, Vec<f32>)], k: usize) -> Vec<ImageScores> {
+    let mut out: Vec<ImageScores> = Vec::new();
+    for (plan, scores) in models {
+        let label = if plan.seed == models[0].0.seed {
+            plan.approach.id().to_string()
+        } else {
+            format!("{} (seed {})", plan.approach.id(), plan.seed)
+        };
+        let at = match out
+            .iter()
+            .position(|r| r.approach == plan.approach.id() && r.seed == plan.seed)
+        {
+            Some(i) => i,
+            None => {
+                out.push(ImageScores {
+                    label,
+                    approach: plan.approach.id().to_string(),
+                    seed: plan.seed,
+                    scores: vec![f32::NEG_INFINITY; k],
+                    probabilities: vec![0.0; k],
+                    predicted: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let row = &mut out[at];
+        if plan.task == Task::Binary {
+            if let (Some(slot), Some(&z)) = (row.scores.get_mut(plan.member), scores.first()) {
+                *slot = z;
+            }
+        } else {
+            for (slot, &z) in row.scores.iter_mut().zip(scores) {
+                *slot = z;
+            }
+        }
+    }
+    for row in &mut out {
+        if row.approach == Approach::Shared.id() {
+            let max = row.scores.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            let exps: Vec<f64> = row
+                .scores
+                .iter()
+                .map(|&z| ((z - max) as f64).exp())
+                .collect();
+            let sum: f64 = exps.iter().sum();
+            row.probabilities = exps.iter().map(|e| (e / sum) as f32).collect();
+        } else {
+            row.probabilities = row
+                .scores
+                .iter()
+                .map(|&z| {
+                    if z.is_finite() {
+                        crate::nn::loss::sigmoid(z)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+        }
+        row.predicted = predictions(&row.scores, k.max(1))
+            .first()
+            .copied()
+            .unwrap_or(0);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::approach::plan;
+    use crate::nn::Shape;
+
+    #[test]
+    fn drawn_image_scores_are_grouped_per_approach() {
+        let cfg = Config {
+            approaches: vec![Approach::Shared, Approach::Ovr],
+            arch: "linear".into(),
+            ..Config::default()
+        };
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let plans = plan(&cfg, Shape::new(4, 4, 1), &names, &[5, 5, 5]).unwrap();
+        let mut models = vec![(plans[0].clone(), vec![0.0, 2.0, 0.0])];
+        for (m, z) in plans[1..].iter().zip([-3.0, 1.0, 4.0]) {
+            models.push((m.clone(), vec![z]));
+        }
+        let rows = combine_image_scores(&models, 3);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].approach.as_str(), rows[0].predicted),
+            ("shared", 1)
+        );
+        assert!((rows[0].probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert_eq!((rows[1].approach.as_str(), rows[1].predicted), ("ovr", 2));
+        assert_eq!(rows[1].scores, vec![-3.0, 1.0, 4.0]);
+        assert!((rows[1].probabilities[2] - 0.98201376).abs() < 1e-6);
+    }
+}
