@@ -25,9 +25,11 @@ struct Geometry {
     channels: usize,
     out_height: usize,
     out_width: usize,
-    stride: usize,
     /// Offset of each tap (ky, kx, c) from the pixel's top-left corner, in tap order.
     taps: Vec<usize>,
+    /// Where each output pixel's receptive field starts in the padded buffer (computed once:
+    /// integer division per pixel in the kernels cost as much as a small layer's arithmetic).
+    bases: Vec<usize>,
 }
 
 impl Geometry {
@@ -47,29 +49,32 @@ impl Geometry {
                 }
             }
         }
+        let (out_height, out_width) = (
+            (height - kernel) / stride + 1,
+            (width - kernel) / stride + 1,
+        );
+        let mut bases = Vec::with_capacity(batch * out_height * out_width);
+        for b in 0..batch {
+            for oy in 0..out_height {
+                for ox in 0..out_width {
+                    bases.push(((b * height + oy * stride) * width + ox * stride) * channels);
+                }
+            }
+        }
         Geometry {
             batch,
             height,
             width,
             channels,
-            out_height: (height - kernel) / stride + 1,
-            out_width: (width - kernel) / stride + 1,
-            stride,
+            out_height,
+            out_width,
             taps,
+            bases,
         }
     }
 
     fn pixels(&self) -> usize {
         self.batch * self.out_height * self.out_width
-    }
-
-    /// Where output pixel `p`'s receptive field starts in the padded buffer.
-    #[inline(always)]
-    fn base(&self, p: usize) -> usize {
-        let ox = p % self.out_width;
-        let rest = p / self.out_width;
-        let (oy, b) = (rest % self.out_height, rest / self.out_height);
-        ((b * self.height + oy * self.stride) * self.width + ox * self.stride) * self.channels
     }
 
     fn buffer_len(&self) -> usize {
@@ -184,7 +189,7 @@ fn conv_kernel_body(
         }
         for p0 in (0..pixels).step_by(MR) {
             let valid = MR.min(pixels - p0);
-            let bases: [usize; MR] = std::array::from_fn(|r| g.base(p0 + r.min(valid - 1)));
+            let bases: [usize; MR] = std::array::from_fn(|r| g.bases[p0 + r.min(valid - 1)]);
             let mut acc = [init; MR];
             for (&off, w) in g.taps.iter().zip(wblock.chunks_exact(NB)) {
                 let w: &[f32; NB] = w.try_into().unwrap();
@@ -255,14 +260,13 @@ fn weight_grad_kernel_body(
             && ldd.is_multiple_of(NB)
             && grad.len() >= taps * n
     );
-    let bases: Vec<usize> = (0..pixels).map(|p| g.base(p)).collect();
     for f0 in (0..n).step_by(NB) {
         let width = NB.min(n - f0);
         for t0 in (0..taps).step_by(MR) {
             let valid = MR.min(taps - t0);
             let offs: [usize; MR] = std::array::from_fn(|r| g.taps[t0 + r.min(valid - 1)]);
             let mut acc = [[0.0f32; NB]; MR];
-            for (p, &base) in bases.iter().enumerate() {
+            for (p, &base) in g.bases.iter().enumerate() {
                 let d: &[f32; NB] = dy[p * ldd + f0..p * ldd + f0 + NB].try_into().unwrap();
                 for r in 0..MR {
                     // SAFETY: as in `conv_kernel`, every tap of every pixel is inside `xp`.
@@ -299,6 +303,8 @@ pub(crate) struct Conv {
     /// Dilated, padded dY and flipped weights for the input gradient.
     spread_dy: Vec<f32>,
     flipped: Vec<f32>,
+    geometry: Option<Geometry>,
+    dx_geometry: Option<Geometry>,
 }
 
 impl Conv {
@@ -316,6 +322,8 @@ impl Conv {
             wide_dy: Vec::new(),
             spread_dy: Vec::new(),
             flipped: Vec::new(),
+            geometry: None,
+            dx_geometry: None,
         }
     }
 
@@ -325,6 +333,14 @@ impl Conv {
 
     pub fn fan_in(&self) -> usize {
         self.taps()
+    }
+
+    /// The forward geometry for `batch`, kept between calls (it only depends on the batch size).
+    fn take_geometry(&mut self, batch: usize) -> Geometry {
+        match self.geometry.take() {
+            Some(g) if g.batch == batch => g,
+            _ => self.geometry(batch),
+        }
     }
 
     fn geometry(&self, batch: usize) -> Geometry {
@@ -345,7 +361,7 @@ impl Conv {
     pub fn forward(&mut self, params: &[f32], x: &[f32], y: &mut [f32], batch: usize) {
         let i = self.plan.input;
         let filters = self.plan.output.channels;
-        let g = self.geometry(batch);
+        let g = self.take_geometry(batch);
         pad_into(
             x,
             batch,
@@ -363,6 +379,7 @@ impl Conv {
         pack_columns(w, self.taps(), filters, &mut self.packed);
         let bias = &params[self.bias_at..self.bias_at + filters];
         conv_kernel(&g, &self.padded, &self.packed, Some(bias), y, filters);
+        self.geometry = Some(g);
     }
 
     pub fn backward(
@@ -383,7 +400,7 @@ impl Conv {
                 *g += d;
             }
         }
-        let g = self.geometry(batch);
+        let g = self.take_geometry(batch);
         let ldd = filters.next_multiple_of(NB);
         let wide: &[f32] = if ldd == filters {
             dy
@@ -408,6 +425,7 @@ impl Conv {
             &mut grads[self.weights_at..self.weights_at + taps * filters],
             filters,
         );
+        self.geometry = Some(g);
 
         if let Some(dx) = dx {
             // dX is the stride-1 convolution of dY, spread `stride` apart and padded by
@@ -446,8 +464,12 @@ impl Conv {
             }
             pack_columns(&flipped, k * k * filters, c, &mut self.packed);
             self.flipped = flipped;
-            let gt = Geometry::new(batch, h, w, filters, k, 1);
+            let gt = match self.dx_geometry.take() {
+                Some(g) if g.batch == batch => g,
+                _ => Geometry::new(batch, h, w, filters, k, 1),
+            };
             conv_kernel(&gt, &self.spread_dy, &self.packed, None, dx, c);
+            self.dx_geometry = Some(gt);
         }
     }
 }

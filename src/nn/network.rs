@@ -10,7 +10,7 @@ use super::spec::{LayerPlan, LayerSpec, NetSpec, Shape};
 use crate::rng::Rng;
 
 enum Layer {
-    Conv(Conv),
+    Conv(Box<Conv>),
     Pool(MaxPool),
     Relu,
     Flatten,
@@ -120,7 +120,7 @@ impl Network {
                         offset: at + kernel * kernel * inp.channels * out.channels,
                         shape: vec![out.channels],
                     });
-                    Layer::Conv(Conv::new(*plan, kernel, stride, padding, at))
+                    Layer::Conv(Box::new(Conv::new(*plan, kernel, stride, padding, at)))
                 }
                 LayerSpec::Dense { .. } => {
                     tensors.push(ParamTensor {
