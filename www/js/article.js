@@ -186,13 +186,19 @@ const FINDINGS = {
     const po = rep.approaches['positive-only'];
     const sh = rep.approaches.shared;
     const k = rep.dataset.class_names.length;
+    const n = rep.dataset.test_count;
     const dog = member(rep, 'positive-only', 'Dog');
     let say;
     if (dog.falsePositive >= 0.95) say = 'it learned to answer “yes” to everything';
     else if (dog.falsePositive >= 0.5) say = 'it answers “yes” to most images, dog or not';
     else say = 'it does separate dogs from the rest to some degree';
+    // Is the ensemble above chance by more than the test set's noise?
+    const noise = 2 * Math.sqrt((1 / k) * (1 - 1 / k) / n);
+    const vsChance = po.test_accuracy > 1 / k + noise
+      ? `above chance (${pct(1 / k)}, ±${pts(noise)} on ${n} images): although every model says “yes”, how strongly it says it still carries a trace of the images it saw`
+      : `no better than chance (${pct(1 / k)}, ±${pts(noise)} on ${n} images)`;
     return `In this run (${classList(rep)}), the dog-only model called ${pct(dog.recall)} of the dogs “dog” — and ${pct(dog.falsePositive)} of the other animals too: ${say}. ` +
-      `Put together by taking the highest score, the ${k} positive-only models got ${pct(po.test_accuracy)} (chance is ${pct(1 / k)}), against ${pct(sh.test_accuracy)} for one shared network trained on the same images.`;
+      `Taking the class whose model gives the highest score, the ${k} positive-only models got ${pct(po.test_accuracy)}, ${vsChance}; one shared network trained on the same images got ${pct(sh.test_accuracy)}.`;
   },
   'dog-vs-rest': (rep) => {
     const dog = member(rep, 'ovr', 'Dog');
