@@ -1,7 +1,7 @@
 // Makes docs/screenshot.png, the README's picture of the lab after a run:
-/* global window -- functions given to page.evaluate run in the page */
 //   node scripts/screenshot-readme.mjs [out.png]
 // (after `make build`). The settings are the article's per-model comparison on four animals.
+/* global window -- functions given to page.evaluate run in the page */
 import path from 'node:path';
 import { serve, launch, openPage, ROOT } from '../tests/e2e/harness.mjs';
 

@@ -1,7 +1,7 @@
 // The article end to end: scroll through it like a reader, wait until every embedded lab is done
-/* global window, MutationObserver -- functions given to page.evaluate run in the page */
 // (they must run one at a time), and check that every number quoted from a committed results file
 // is filled in and equals the file's value; then the minimal embedding example.
+/* global window, MutationObserver -- functions given to page.evaluate run in the page */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
