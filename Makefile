@@ -2,6 +2,7 @@
 #   make serve   build everything and serve the lab on http://127.0.0.1:$(PORT)
 #   make test    every check CI runs
 #   make bench   speed, side by side with the peers (writes .bench/results.json)
+#   make figures the article's results documents, made by the CLI (www/figures/)
 
 PORT        ?= 8080
 WASM_BINDGEN_VERSION := 0.2.130
@@ -129,3 +130,9 @@ fuzz:
 
 clean:
 	rm -rf target $(PKG) www/vendor .stamp node_modules
+
+## figures: the results documents the article quotes (www/figures/*.json), made by the CLI; 10-15 min
+## on 2 cores. Not part of `make test`.
+figures:
+	cargo build --release --bin ovr-lab
+	scripts/figures.sh
