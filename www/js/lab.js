@@ -406,16 +406,31 @@ export async function createLab(element, options = {}) {
       if (a.curve.length) tr.dataset.testAccuracy = String(a.test_accuracy);
       body.append(tr);
     }
+    // Approaches with no model finished yet (or none before a stop) still get their row.
+    for (const id of rep.config.approaches) {
+      if (rep.approaches[id]) continue;
+      const tr = el('tr', {}, [
+        el('th', { scope: 'row', textContent: id }),
+        el('td', { textContent: '…' }),
+        el('td', { className: 'lab-test-accuracy', textContent: '…' }),
+        el('td', { textContent: '…' }),
+        el('td', { textContent: running ? 'training' : 'incomplete: no model finished' }),
+      ]);
+      tr.dataset.approach = id;
+      body.append(tr);
+    }
     table.append(body);
     const parts = [el('h2', { textContent: 'Results' }), el('div', { className: 'lab-table-scroll' }, [table])];
     const meta = `${rep.dataset.name}: ${rep.dataset.class_names.length} classes, ${rep.dataset.train_count} training / ${rep.dataset.test_count} test images.`;
     parts.push(el('p', { className: 'lab-meta', textContent: meta }));
     for (const n of [...rep.notes, ...rep.dataset.notes]) parts.push(el('p', { className: 'lab-note', textContent: n }));
-    if (running && running.failures.length) for (const f of running.failures) parts.push(el('p', { className: 'lab-error', textContent: f }));
+    // A worker's failure stays on the page after the run: the numbers above depend on it.
+    for (const f of running ? running.failures : lastFailures) parts.push(el('p', { className: 'lab-error lab-failure', textContent: f }));
     summary.replaceChildren(...parts);
   }
 
   let lastResults = [];
+  let lastFailures = [];
 
   async function scoreDrawing(pixels) {
     const out = [];
@@ -513,6 +528,7 @@ export async function createLab(element, options = {}) {
     clearInterval(progressTimer);
     if (running !== current) return report; // replaced by a newer run
     lastResults = [...current.results.values()].sort((a, b) => a.plan.index - b.plan.index);
+    lastFailures = current.failures;
     running = null;
     redraw();
     setRunning(false);
