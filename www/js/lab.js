@@ -14,6 +14,19 @@ const MAX_NOTICES = 12;
 let runCounter = 0;
 let chartLoading = null;
 
+/** The lab's style sheets, next to this module, unless the page already links them. */
+function ensureStyles() {
+  const have = new Set([...document.querySelectorAll('link[rel=stylesheet]')].map((l) => l.href));
+  for (const name of ['lab.css', 'views.css']) {
+    const href = new URL(`../css/${name}`, import.meta.url).href;
+    if (have.has(href)) continue;
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    document.head.append(link);
+  }
+}
+
 /**
  * The chart views need Chart.js as a classic script (window.Chart). index.html loads it; a page
  * that imports createLab from elsewhere gets it here, from next to this module.
@@ -79,6 +92,7 @@ export async function createLab(element, options = {}) {
   };
   setState('idle');
   element.classList.add('lab');
+  ensureStyles();
 
   let engine;
   try {
@@ -383,7 +397,9 @@ export async function createLab(element, options = {}) {
   }
 
   function renderSummary(rep) {
-    const rows = Object.values(rep.approaches);
+    // In the order of the settings (shared, ovr, …), then anything else the report holds.
+    const order = [...rep.config.approaches, ...Object.keys(rep.approaches)];
+    const rows = [...new Set(order)].map((id) => rep.approaches[id]).filter(Boolean);
     const seeds = rep.config.seeds;
     const table = el('table', { className: 'lab-summary-table' });
     const head = el('tr', {}, ['Approach', 'Models', seeds > 1 ? `Test accuracy (mean ± sd, ${seeds} seeds)` : 'Test accuracy (1 seed: a single run)', 'Parameters', 'Status'].map((h) => el('th', { scope: 'col', textContent: h })));

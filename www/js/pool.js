@@ -37,7 +37,18 @@ export class WorkerPool {
   }
 
   spawn(slot) {
-    const worker = new Worker(this.workerUrl(), { type: 'module' });
+    let worker;
+    try {
+      worker = new Worker(this.workerUrl(), { type: 'module' });
+    } catch (e) {
+      // A browser without module workers, or a page whose CSP forbids them: no worker at all.
+      slot.worker = { postMessage() {}, terminate() {} };
+      slot.ready = false;
+      slot.task = null;
+      slot.failures = 2;
+      this.fatal(`the training workers could not be created: ${e.message || e}`);
+      return;
+    }
     slot.worker = worker;
     slot.ready = false;
     slot.task = null;
