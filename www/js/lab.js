@@ -204,7 +204,13 @@ export async function createLab(element, options = {}) {
 
   function showNotices(list) {
     const shown = list.slice(0, MAX_NOTICES).map((n) => el('p', { textContent: String(n) }));
-    if (list.length > MAX_NOTICES) shown.push(el('p', { textContent: `…and ${list.length - MAX_NOTICES} more notices like these.` }));
+    if (list.length > MAX_NOTICES) {
+      const rest = list.slice(MAX_NOTICES, 500);
+      shown.push(el('details', { className: 'lab-more-notices' }, [
+        el('summary', { textContent: `…and ${list.length - MAX_NOTICES} more notices` }),
+        ...rest.map((n) => el('p', { textContent: String(n) })),
+      ]));
+    }
     notices.replaceChildren(...shown);
   }
 
