@@ -64,13 +64,13 @@ export function serveRoutes(routes, { cors = false } = {}) {
  * A page that records, from before its first script: console errors and uncaught exceptions
  * (`errors`), dialogs (`dialogs`, dismissed), CSP violations (`csp`, from the
  * securitypolicyviolation event and from the console), and requests to anything but the
- * `allowed` origins (`foreign`).
+ * `allowed` origins (`foreign`; `seen` has every request, the workers' included).
  */
 export async function guardedPage(context, url, { allowed = [], viewport = { width: 1280, height: 900 } } = {}) {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   const origins = new Set([new URL(url).origin, ...allowed]);
-  Object.assign(page, { errors: [], dialogs: [], csp: [], foreign: [] });
+  Object.assign(page, { errors: [], dialogs: [], csp: [], foreign: [], seen: [] });
   page.on('console', (msg) => {
     const text = msg.text();
     if (/Content Security Policy/i.test(text)) page.csp.push(text);
@@ -83,6 +83,7 @@ export async function guardedPage(context, url, { allowed = [], viewport = { wid
   });
   page.on('request', (req) => {
     const u = req.url();
+    page.seen.push(u);
     if (u.startsWith('data:') || u.startsWith('blob:')) return;
     if (!origins.has(new URL(u).origin)) page.foreign.push(u);
   });

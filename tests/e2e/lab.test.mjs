@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch } from './harness.mjs';
+import { serve, launch, WWW } from './harness.mjs';
 import { ARTIFACTS, guardedPage, assertClean, waitForState, labReady } from './lab-helpers.mjs';
 
 let server;
@@ -57,6 +57,12 @@ test('default approaches on digits8x8 (tiny CNN, 2 epochs): Train reaches done w
   assert.equal(bars.length, 21);
   assert.ok(bars.every((v) => v === 1), String(bars));
   assert.match(await page.textContent('.lab-progress-text'), /^Done in/);
+  // Nothing left the page's origin: the check sees the workers' requests too (each worker
+  // fetched the wasm, and one of them the dataset).
+  const workers = page.workers().length;
+  assert.ok(workers >= 2, `${workers} workers`);
+  assert.ok(page.seen.filter((u) => u.endsWith('/pkg/ovr_lab_bg.wasm')).length >= 1 + workers, page.seen.join('\n'));
+  assert.ok(page.seen.every((u) => u.startsWith(server.url)), page.seen.join('\n'));
   assertClean(assert, page);
   await page.waitForTimeout(300); // the last redraw
   await page.screenshot({ path: path.join(ARTIFACTS, 'lab-after-run-full.png'), fullPage: true });
@@ -327,6 +333,17 @@ test('layout: readable at 375 px and at 1920 px, no sideways scrolling; first pa
     assertClean(assert, page);
     await page.close();
   }
+});
+
+test('index.html: a strict CSP, no inline script or style to exempt', () => {
+  const html = fs.readFileSync(path.join(WWW, 'index.html'), 'utf8');
+  const csp = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)[1];
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+  assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'|\*/);
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'an inline script');
+  assert.doesNotMatch(html, /\sstyle=|<style/, 'an inline style');
+  assert.doesNotMatch(html, /\son[a-z]+=/, 'an inline event handler');
 });
 
 test('a wasm file that fails to load shows an error, not a spinner', { timeout: 60_000 }, async () => {
