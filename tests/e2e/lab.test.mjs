@@ -51,7 +51,8 @@ test('default approaches on digits8x8 (tiny CNN, 2 epochs): Train reaches done w
     assert.match(await page.textContent(`.lab-summary tr[data-approach="${id}"] .lab-test-accuracy`), /^\d+\.\d\d%$/);
   }
   assert.ok(Number.isFinite(await accuracyOf(page, 'positive-only')));
-  assert.match(await page.textContent('.lab-summary'), /1 seed: a single run/);
+  assert.match(await page.textContent('.lab-summary'), /one run/);
+  assert.match(await page.textContent('.lab-summary'), /One seed \(1\): a single run, not an average/);
   // 1 + 10 + 10 models, every bar full; the overall line says how long it took.
   const bars = await page.$$eval('.lab-model-bar progress', (els) => els.map((b) => b.value));
   assert.equal(bars.length, 21);

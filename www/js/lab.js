@@ -408,7 +408,7 @@ export async function createLab(element, options = {}) {
     const rows = [...new Set(order)].map((id) => rep.approaches[id]).filter(Boolean);
     const seeds = rep.config.seeds;
     const table = el('table', { className: 'lab-summary-table' });
-    const head = el('tr', {}, ['Approach', 'Models', seeds > 1 ? `Test accuracy (mean ± sd, ${seeds} seeds)` : 'Test accuracy (1 seed: a single run)', 'Parameters', 'Status'].map((h) => el('th', { scope: 'col', textContent: h })));
+    const head = el('tr', {}, ['Approach', 'Models', seeds > 1 ? `Test accuracy (mean ± sd, ${seeds} seeds)` : 'Test accuracy (one run)', 'Parameters', 'Status'].map((h) => el('th', { scope: 'col', textContent: h })));
     table.append(el('thead', {}, [head]));
     const body = el('tbody');
     for (const a of rows) {
