@@ -141,6 +141,10 @@ export function buildControls(form, schema, { onChange, onUserFiles }) {
       } else if (name === 'dataset') {
         if (![...input.options].some((o) => o.value === v)) input.append(el('option', { value: v, textContent: `${v} (your data)` }));
         input.value = v;
+      } else if (setting.kind === 'float') {
+        // Settings are f32 in the engine: 0.02 arrives as 0.019999999552965164. Seven significant
+        // digits give back the value the reader typed, and the same f32.
+        input.value = String(Number(Number(v).toPrecision(7)));
       } else input.value = String(v);
     }
     // The shapes knobs only matter for the shapes dataset.

@@ -31,3 +31,36 @@ export function curvesCsv(report) {
 export function downloadCanvas(canvas, name) {
   canvas.toBlob((blob) => blob && download(name, blob), 'image/png');
 }
+
+/**
+ * Saves the canvases of a view panel as one PNG: a single chart as it is, several (the curves'
+ * charts, the filter grids) composed at their places on screen, on white. Views own their
+ * canvases, so this only looks for them. Returns false when the panel has nothing drawn.
+ */
+export function panelPng(container, name) {
+  const canvases = [...container.querySelectorAll('canvas')].filter((c) => c.width > 0 && c.height > 0 && c.getClientRects().length > 0);
+  if (canvases.length === 0) return false;
+  if (canvases.length === 1) {
+    downloadCanvas(canvases[0], name);
+    return true;
+  }
+  const box = container.getBoundingClientRect();
+  const rects = canvases.map((c) => c.getBoundingClientRect());
+  const right = Math.max(...rects.map((r) => r.right - box.left));
+  const bottom = Math.max(...rects.map((r) => r.bottom - box.top));
+  const scale = Math.min(4, Math.max(1, window.devicePixelRatio || 1, ...canvases.map((c, i) => c.width / Math.max(1, rects[i].width))));
+  const out = document.createElement('canvas');
+  out.width = Math.ceil(right * scale);
+  out.height = Math.ceil(bottom * scale);
+  const g = out.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, out.width, out.height);
+  // Small canvases (filters) are pixel grids shown enlarged: keep their pixels sharp.
+  g.imageSmoothingEnabled = false;
+  canvases.forEach((c, i) => {
+    const r = rects[i];
+    g.drawImage(c, (r.left - box.left) * scale, (r.top - box.top) * scale, r.width * scale, r.height * scale);
+  });
+  downloadCanvas(out, name);
+  return true;
+}

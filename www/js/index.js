@@ -13,13 +13,17 @@ try {
   const lab = await createLab(root, options);
   mirrorState(lab.state);
   lab.on('state', mirrorState);
-  // Keep the address bar a reproducible link to the current settings (page options kept).
-  lab.on('config', () => {
+  // Keep the address bar a reproducible link to the current settings (page options kept, but
+  // not autorun: reloading should not start training by itself). Clamped values are rewritten
+  // at once, so the address shows what is used.
+  const syncAddress = () => {
     const url = new URL(lab.link());
-    for (const key of ['autorun', 'hide', 'embed']) if (params.has(key)) url.searchParams.set(key, params.get(key));
-    url.searchParams.delete('autorun');
+    url.pathname = location.pathname;
+    for (const key of ['hide', 'embed']) if (params.has(key)) url.searchParams.set(key, params.get(key));
     history.replaceState(null, '', url);
-  });
+  };
+  syncAddress();
+  lab.on('config', syncAddress);
   window.ovrLab = lab;
 } catch (e) {
   mirrorState('error');

@@ -7,10 +7,44 @@ import { readSettings, hiddenSet, isTrue } from './state.js';
 import { buildControls } from './controls.js';
 import { BUNDLED, bundledBytes, decodeImageFolder, filesFromDrop } from './datasets.js';
 import { VIEWS } from './views/index.js';
-import { curvesCsv, download } from './export.js';
+import { curvesCsv, download, panelPng } from './export.js';
 
 const REDRAW_MS = 250;
+const MAX_NOTICES = 12;
 let runCounter = 0;
+let chartLoading = null;
+
+/** The lab's style sheets, next to this module, unless the page already links them. */
+function ensureStyles() {
+  const have = new Set([...document.querySelectorAll('link[rel=stylesheet]')].map((l) => l.href));
+  for (const name of ['lab.css', 'views.css']) {
+    const href = new URL(`../css/${name}`, import.meta.url).href;
+    if (have.has(href)) continue;
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    document.head.append(link);
+  }
+}
+
+/**
+ * The chart views need Chart.js as a classic script (window.Chart). index.html loads it; a page
+ * that imports createLab from elsewhere gets it here, from next to this module.
+ */
+function ensureChartJs() {
+  if (window.Chart) return Promise.resolve();
+  if (!chartLoading) {
+    chartLoading = new Promise((resolve) => {
+      const script = document.createElement('script');
+      script.src = new URL('../vendor/chart.umd.min.js', import.meta.url).href;
+      script.onload = () => resolve();
+      // The views say so themselves (ctx.onError) when Chart.js is missing.
+      script.onerror = () => resolve();
+      document.head.append(script);
+    });
+  }
+  return chartLoading;
+}
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
@@ -21,6 +55,13 @@ function el(tag, props = {}, children = []) {
   }
   for (const c of children) node.append(c);
   return node;
+}
+
+/** Bytes as base64, in chunks (spreading a large array into fromCharCode overflows the stack). */
+function base64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
 }
 
 function formatSeconds(s) {
@@ -51,10 +92,11 @@ export async function createLab(element, options = {}) {
   };
   setState('idle');
   element.classList.add('lab');
+  ensureStyles();
 
   let engine;
   try {
-    engine = await loadEngine();
+    [engine] = await Promise.all([loadEngine(), ensureChartJs()]);
   } catch (e) {
     setState('error');
     element.append(el('p', { className: 'lab-error', role: 'alert', textContent: `The lab's engine failed to load: ${e.message || e}` }));
@@ -93,6 +135,7 @@ export async function createLab(element, options = {}) {
     el('h2', { textContent: 'Progress' }),
     el('div', { className: 'lab-progress-overall' }, [overall, overallText]),
     el('details', {}, [el('summary', { textContent: 'Every model' }), modelBars]),
+    el('p', { className: 'lab-note lab-background-note', textContent: 'Training runs in background workers, so it goes on while this tab is hidden or you look at another one (the browser may slow it down); the charts catch up as soon as the tab is visible again.' }),
   ]);
   const summary = el('section', { className: 'lab-panel lab-summary', dataset: { panel: 'summary' } }, [
     el('h2', { textContent: 'Results' }),
@@ -119,6 +162,7 @@ export async function createLab(element, options = {}) {
   let mainLab = null; // the engine's Lab on this thread, for assembling reports
   let models = []; // trained models for the draw panel: {plan, model}
   const views = [];
+  const pngButtons = []; // {png, container}: shown once the view has drawn a canvas
   const viewCtx = {
     get classNames() {
       return classNames;
@@ -142,7 +186,13 @@ export async function createLab(element, options = {}) {
   for (const view of VIEWS) {
     if (hidden.has(view.id)) continue;
     const container = el('div', { className: 'lab-view-body' });
-    const section = el('section', { className: `lab-panel lab-view-${view.id}`, dataset: { panel: view.id } }, [el('h2', { textContent: view.title }), container]);
+    const png = el('button', { type: 'button', className: 'lab-png', textContent: 'PNG', title: `Save the ${view.title.toLowerCase()} chart as a PNG image`, hidden: true });
+    png.setAttribute('aria-label', `Save ${view.title} as PNG`);
+    png.addEventListener('click', () => {
+      if (!panelPng(container, `ovr-lab-${view.id}.png`)) showNotices([`${view.title}: nothing drawn yet to save.`]);
+    });
+    const section = el('section', { className: `lab-panel lab-view-${view.id}`, dataset: { panel: view.id } }, [el('div', { className: 'lab-panel-head' }, [el('h2', { textContent: view.title }), png]), container]);
+    pngButtons.push({ png, container });
     panels.append(section);
     try {
       views.push({ id: view.id, instance: view.create(container, viewCtx) });
@@ -153,7 +203,15 @@ export async function createLab(element, options = {}) {
   }
 
   function showNotices(list) {
-    notices.replaceChildren(...list.map((n) => el('p', { textContent: n })));
+    const shown = list.slice(0, MAX_NOTICES).map((n) => el('p', { textContent: String(n) }));
+    if (list.length > MAX_NOTICES) {
+      const rest = list.slice(MAX_NOTICES, 500);
+      shown.push(el('details', { className: 'lab-more-notices' }, [
+        el('summary', { textContent: `…and ${list.length - MAX_NOTICES} more notices` }),
+        ...rest.map((n) => el('p', { textContent: String(n) })),
+      ]));
+    }
+    notices.replaceChildren(...shown);
   }
 
   function showError(message) {
@@ -167,9 +225,12 @@ export async function createLab(element, options = {}) {
     emit('config', config);
   }
 
+  // The link opens the full lab (index.html next to this module's folder) with these settings,
+  // also when the lab is embedded in another page.
+  const linkBase = new URL('../index.html', import.meta.url);
   function linkFor(cfg) {
     const parsedNow = engine.check_config(cfg);
-    const url = new URL(location.href);
+    const url = new URL(linkBase);
     url.search = parsedNow.query;
     return url;
   }
@@ -338,13 +399,16 @@ export async function createLab(element, options = {}) {
         console.error(`view ${v.id}`, e);
       }
     }
+    for (const { png, container } of pngButtons) png.hidden = !container.querySelector('canvas');
   }
 
   function renderSummary(rep) {
-    const rows = Object.values(rep.approaches);
+    // In the order of the settings (shared, ovr, …), then anything else the report holds.
+    const order = [...rep.config.approaches, ...Object.keys(rep.approaches)];
+    const rows = [...new Set(order)].map((id) => rep.approaches[id]).filter(Boolean);
     const seeds = rep.config.seeds;
     const table = el('table', { className: 'lab-summary-table' });
-    const head = el('tr', {}, ['Approach', 'Models', seeds > 1 ? `Test accuracy (mean ± sd, ${seeds} seeds)` : 'Test accuracy (1 seed: a single run)', 'Parameters', 'Status'].map((h) => el('th', { scope: 'col', textContent: h })));
+    const head = el('tr', {}, ['Approach', 'Models', seeds > 1 ? `Test accuracy (mean ± sd, ${seeds} seeds)` : 'Test accuracy (one run)', 'Parameters', 'Status'].map((h) => el('th', { scope: 'col', textContent: h })));
     table.append(el('thead', {}, [head]));
     const body = el('tbody');
     for (const a of rows) {
@@ -364,16 +428,31 @@ export async function createLab(element, options = {}) {
       if (a.curve.length) tr.dataset.testAccuracy = String(a.test_accuracy);
       body.append(tr);
     }
+    // Approaches with no model finished yet (or none before a stop) still get their row.
+    for (const id of rep.config.approaches) {
+      if (rep.approaches[id]) continue;
+      const tr = el('tr', {}, [
+        el('th', { scope: 'row', textContent: id }),
+        el('td', { textContent: '…' }),
+        el('td', { className: 'lab-test-accuracy', textContent: '…' }),
+        el('td', { textContent: '…' }),
+        el('td', { textContent: running ? 'training' : 'incomplete: no model finished' }),
+      ]);
+      tr.dataset.approach = id;
+      body.append(tr);
+    }
     table.append(body);
-    const parts = [el('h2', { textContent: 'Results' }), table];
+    const parts = [el('h2', { textContent: 'Results' }), el('div', { className: 'lab-table-scroll' }, [table])];
     const meta = `${rep.dataset.name}: ${rep.dataset.class_names.length} classes, ${rep.dataset.train_count} training / ${rep.dataset.test_count} test images.`;
     parts.push(el('p', { className: 'lab-meta', textContent: meta }));
     for (const n of [...rep.notes, ...rep.dataset.notes]) parts.push(el('p', { className: 'lab-note', textContent: n }));
-    if (running && running.failures.length) for (const f of running.failures) parts.push(el('p', { className: 'lab-error', textContent: f }));
+    // A worker's failure stays on the page after the run: the numbers above depend on it.
+    for (const f of running ? running.failures : lastFailures) parts.push(el('p', { className: 'lab-error lab-failure', textContent: f }));
     summary.replaceChildren(...parts);
   }
 
   let lastResults = [];
+  let lastFailures = [];
 
   async function scoreDrawing(pixels) {
     const out = [];
@@ -471,6 +550,7 @@ export async function createLab(element, options = {}) {
     clearInterval(progressTimer);
     if (running !== current) return report; // replaced by a newer run
     lastResults = [...current.results.values()].sort((a, b) => a.plan.index - b.plan.index);
+    lastFailures = current.failures;
     running = null;
     redraw();
     setRunning(false);
@@ -533,7 +613,16 @@ export async function createLab(element, options = {}) {
   jsonButton.addEventListener('click', () => report && download('ovr-lab-results.json', JSON.stringify(report, null, 2), 'application/json'));
   csvButton.addEventListener('click', () => report && download('ovr-lab-curves.csv', curvesCsv(report), 'text/csv'));
   saveButton.addEventListener('click', () => {
-    const bundle = { format: 'ovr-lab-models', version: 1, config, dataset: report ? report.dataset.name : config.dataset, models: models.map((m) => ({ plan: m.plan, weights: btoa(String.fromCharCode(...m.weights)) })) };
+    const info = report ? report.dataset : null;
+    const bundle = {
+      format: 'ovr-lab-models',
+      version: 1,
+      config,
+      dataset: info ? info.name : config.dataset,
+      // What the draw panel needs to test the models on a page that has not trained them.
+      input: info ? { width: info.width, height: info.height, channels: info.channels, class_names: info.class_names } : null,
+      models: models.map((m) => ({ plan: m.plan, weights: base64(m.weights) })),
+    };
     download('ovr-lab-models.json', JSON.stringify(bundle), 'application/json');
   });
   loadInput.addEventListener('change', async () => {
@@ -548,8 +637,17 @@ export async function createLab(element, options = {}) {
       });
       for (const m of models) m.model.free();
       models = loaded;
-      showNotices([`Loaded ${loaded.length} trained models from ${file.name}; draw an image to test them.`]);
+      showNotices([`Loaded ${loaded.length} trained models from ${file.name}; draw an image in "Draw and classify" to test them.`]);
       saveButton.disabled = false;
+      // Without a run on this page, the draw panel learns the image size and classes from the file.
+      const input = bundle.input;
+      if ((!report || report.dataset.width === 0) && input && loaded.length) {
+        const [height, width, channels] = [...loaded[0].model.input_shape()];
+        const dataset = { name: String(bundle.dataset || 'loaded models'), width, height, channels, class_names: (input.class_names || []).map(String), train_count: 0, test_count: 0, train_per_class: [], notes: [], source: '', license: '' };
+        const stub = { version: 0, config: bundle.config, dataset, approaches: {}, notes: [], similarity: null };
+        classNames = dataset.class_names;
+        for (const v of views) if (v.id === 'draw') v.instance.update(stub, { running: false, filters: new Map(), models: [] });
+      }
     } catch (e) {
       showError(e.message || String(e));
     } finally {
@@ -560,6 +658,11 @@ export async function createLab(element, options = {}) {
   applyConfig(config);
   showNotices(parsed.notices.map((n) => `Setting changed: ${n}`));
   refreshClasses();
+  pool.onFatal = (message) => {
+    showError(message);
+    setState('error');
+    emit('error', { message });
+  };
   pool.ensureWorkers();
 
   const lab = {

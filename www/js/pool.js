@@ -4,6 +4,18 @@
 
 const SILENCE_LIMIT_MS = 15000;
 
+/**
+ * Browsers refuse `new Worker(url, {type: 'module'})` when `url` is on another origin than the
+ * page (a page that imports lab.js from another host). A worker made from a same-origin blob:
+ * URL whose only line imports the real worker module is allowed, but that import — like the
+ * wasm and data fetches that follow — is a cross-origin request: it only succeeds when the lab's
+ * host sends CORS headers (Access-Control-Allow-Origin). Embedding index.html in an iframe needs
+ * none of this and works from any static host.
+ */
+export function isCrossOrigin(url) {
+  return new URL(url, location.href).origin !== location.origin;
+}
+
 export class WorkerPool {
   /** @param {number} size workers; @param {URL} url the worker module */
   constructor(size, url = new URL('./worker.js', import.meta.url)) {
@@ -15,8 +27,28 @@ export class WorkerPool {
     this.watchdog = null;
   }
 
+  workerUrl() {
+    if (!isCrossOrigin(this.url)) return this.url;
+    if (!this.blobUrl) {
+      const code = `import ${JSON.stringify(new URL(this.url, location.href).href)};\n`;
+      this.blobUrl = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+    }
+    return this.blobUrl;
+  }
+
   spawn(slot) {
-    const worker = new Worker(this.url, { type: 'module' });
+    let worker;
+    try {
+      worker = new Worker(this.workerUrl(), { type: 'module' });
+    } catch (e) {
+      // A browser without module workers, or a page whose CSP forbids them: no worker at all.
+      slot.worker = { postMessage() {}, terminate() {} };
+      slot.ready = false;
+      slot.task = null;
+      slot.failures = 2;
+      this.fatal(`the training workers could not be created: ${e.message || e}`);
+      return;
+    }
     slot.worker = worker;
     slot.ready = false;
     slot.task = null;
@@ -44,6 +76,15 @@ export class WorkerPool {
    */
   start(jobId, jobs, payload, handlers) {
     this.cancel();
+    if (this.fatalError) {
+      // The workers could not start last time: try once more with fresh ones.
+      this.fatalError = null;
+      for (const slot of this.slots) {
+        slot.worker.terminate();
+        slot.failures = 0;
+        this.spawn(slot);
+      }
+    }
     this.ensureWorkers();
     return new Promise((resolve) => {
       this.run = { jobId, queue: [...jobs], payload, handlers, attempts: new Map(), left: jobs.length, resolve };
@@ -113,7 +154,8 @@ export class WorkerPool {
     // give up instead of respawning forever.
     if (neverStarted && slot.failures >= 2) {
       slot.task = null;
-      this.fatal(`a worker could not start: ${message}`);
+      const cors = isCrossOrigin(this.url) ? ` (the lab is loaded from another origin, ${new URL(this.url, location.href).origin}: its server must send CORS headers)` : '';
+      this.fatal(`a worker could not start: ${message}${cors}`);
       return;
     }
     this.spawn(slot);
@@ -144,6 +186,8 @@ export class WorkerPool {
     if (run) {
       run.handlers.fatal?.(message);
       this.cancel();
+    } else {
+      this.onFatal?.(message);
     }
   }
 
@@ -205,5 +249,7 @@ export class WorkerPool {
     this.cancel();
     for (const slot of this.slots) slot.worker.terminate();
     this.slots = [];
+    if (this.blobUrl) URL.revokeObjectURL(this.blobUrl);
+    this.blobUrl = null;
   }
 }

@@ -16,9 +16,36 @@ export function toPairs(source) {
   return pairs;
 }
 
-/** Parses settings, clamped; resolves to {config, notices, query}. */
+/** More parameters than this in one URL are not read (a URL may carry anything). */
+export const MAX_PAIRS = 256;
+
+/**
+ * Parses settings, clamped; returns {config, notices, query}. The engine clamps each value; if
+ * the result still fails its strict check (a value that is fine alone but refused as a whole,
+ * such as an empty dataset name), the setting named in the refusal falls back to its default,
+ * with a notice, so that a URL can never leave the page without a usable configuration.
+ */
 export function readSettings(engine, source) {
-  return engine.parse_settings(toPairs(source), PAGE_KEYS);
+  let pairs = toPairs(source);
+  const notices = [];
+  if (pairs.length > MAX_PAIRS) {
+    notices.push(`read only the first ${MAX_PAIRS} of ${pairs.length} parameters`);
+    pairs = pairs.slice(0, MAX_PAIRS);
+  }
+  for (;;) {
+    const parsed = engine.parse_settings(pairs, PAGE_KEYS);
+    try {
+      engine.check_config(parsed.config);
+      parsed.notices = [...notices, ...parsed.notices];
+      return parsed;
+    } catch (e) {
+      const message = String(e && e.message ? e.message : e);
+      const name = message.split(':')[0];
+      if (!pairs.some(([k]) => k === name)) throw e;
+      pairs = pairs.filter(([k]) => k !== name);
+      notices.push(`${message}; kept the default`);
+    }
+  }
 }
 
 /** The panels and controls named in `hide` (comma-separated text or an array). */
