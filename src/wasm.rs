@@ -210,6 +210,14 @@ impl JobRunner {
         to_js(&t.advance(max_batches))
     }
 
+    /// `[kernel, kernel, channels, filters]` of the first conv layer (empty without one).
+    pub fn filter_shape(&self) -> Vec<usize> {
+        self.trainer
+            .as_ref()
+            .and_then(|t| t.network().first_conv().map(|(p, _)| p.shape.clone()))
+            .unwrap_or_default()
+    }
+
     /// The model's first-layer filters now.
     pub fn filters(&self) -> Vec<f32> {
         self.trainer

@@ -383,9 +383,9 @@ export async function createLab(element, options = {}) {
 
   function redraw() {
     if (!mainLab) return;
-    const results = running ? [...running.results.values()] : lastResults;
+    const results = running ? resultsInOrder(running.results) : lastResults;
     try {
-      report = mainLab.assemble(results);
+      report = JSON.parse(mainLab.assemble_json(`[${results.join(',')}]`));
     } catch (e) {
       showError(`could not assemble the results: ${e.message || e}`);
       return;
@@ -453,11 +453,17 @@ export async function createLab(element, options = {}) {
 
   let lastResults = [];
   let lastFailures = [];
+  let peakWorkerMemory = 0;
+
+  /** The models' results (JSON text each) in plan order. */
+  function resultsInOrder(map) {
+    return [...map.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => text);
+  }
 
   async function scoreDrawing(pixels) {
     const out = [];
     for (const { plan, model } of models) out.push({ plan, scores: [...model.scores(pixels)] });
-    return engine.combine_scores ? engine.combine_scores(out) : out;
+    return engine.combine_scores(out, classNames.length);
   }
 
   async function run() {
@@ -513,21 +519,24 @@ export async function createLab(element, options = {}) {
         updateProgress();
         emit('progress', { index, label: jobs[index].label, fraction: progress.fraction, overall: overall.value });
       },
-      epoch(index, progress, snapshot) {
+      epoch(index, progress, snapshot, msg) {
         current.fractions.set(index, progress.fraction);
         current.results.set(index, snapshot);
-        current.filters.set(index, Float32Array.from(snapshot.filters));
-        current.filterShapes.set(index, snapshot.filter_shape);
+        current.filters.set(index, msg.filters);
+        current.filterShapes.set(index, msg.filterShape);
+        peakWorkerMemory = Math.max(peakWorkerMemory, msg.memory || 0);
         updateProgress();
         emit('epoch', { index, label: jobs[index].label, epoch: progress.epoch, loss: progress.epoch_loss });
         scheduleRedraw();
       },
-      result(index, result, weights) {
+      result(index, result, weights, msg) {
         current.fractions.set(index, 1);
         current.results.set(index, result);
-        current.filters.set(index, Float32Array.from(result.filters));
+        current.filters.set(index, msg.filters);
+        current.filterShapes.set(index, msg.filterShape);
+        peakWorkerMemory = Math.max(peakWorkerMemory, msg.memory || 0);
         try {
-          models.push({ plan: result.plan, model: new engine.Model(new Uint8Array(weights)), weights: new Uint8Array(weights) });
+          models.push({ plan: jobs[index], model: new engine.Model(new Uint8Array(weights)), weights: new Uint8Array(weights) });
         } catch (e) {
           console.error(e);
         }
@@ -549,7 +558,7 @@ export async function createLab(element, options = {}) {
     const outcome = await pool.start(jobId, jobs.map((j) => j.index), payload, handlers);
     clearInterval(progressTimer);
     if (running !== current) return report; // replaced by a newer run
-    lastResults = [...current.results.values()].sort((a, b) => a.plan.index - b.plan.index);
+    lastResults = resultsInOrder(current.results);
     lastFailures = current.failures;
     running = null;
     redraw();
@@ -684,6 +693,10 @@ export async function createLab(element, options = {}) {
     },
     get report() {
       return report;
+    },
+    /** The largest wasm memory any worker reported (bytes): what one worker needs. */
+    get peakWorkerMemory() {
+      return peakWorkerMemory;
     },
     get state() {
       return element.dataset.labState;

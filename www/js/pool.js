@@ -127,11 +127,11 @@ export class WorkerPool {
         run.handlers.progress?.(msg.index, msg.progress, msg.seconds);
         break;
       case 'epoch':
-        run.handlers.epoch?.(msg.index, msg.progress, msg.snapshot);
+        run.handlers.epoch?.(msg.index, msg.progress, msg.snapshot, msg);
         break;
       case 'result':
         slot.task = null;
-        run.handlers.result?.(msg.index, msg.result, msg.weights);
+        run.handlers.result?.(msg.index, msg.result, msg.weights, msg);
         this.jobEnded();
         this.feed(slot);
         break;

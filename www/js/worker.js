@@ -1,7 +1,7 @@
 // One worker trains one model at a time. Messages in: run, pause, resume, cancel. Messages out:
 // {type: 'ready' | 'progress' | 'epoch' | 'result' | 'error', job, index, ...}. `job` identifies
 // the run, so that the page ignores messages of a run it has cancelled.
-import { loadEngine } from './engine.js';
+import { loadEngine, wasmMemoryBytes } from './engine.js';
 
 const BATCHES_PER_SLICE = 8;
 const PROGRESS_EVERY_MS = 200;
@@ -55,14 +55,20 @@ async function run({ job, index, config, data, file, key }) {
       const progress = runner.advance(BATCHES_PER_SLICE);
       const t1 = performance.now();
       active += t1 - t0;
+      // Results travel as JSON text: the engine reads and writes it in one pass, where a JS
+      // array of tens of thousands of scores would be converted number by number.
       if (progress.done) {
         const weights = runner.weights();
-        const result = runner.finish(active / 1000);
-        post({ type: 'result', job, index, progress, result, weights }, [weights.buffer]);
+        const filters = runner.filters();
+        const filterShape = Array.from(runner.filter_shape());
+        const result = runner.finish_json(active / 1000);
+        post({ type: 'result', job, index, progress, result, filters, filterShape, weights, memory: wasmMemoryBytes() }, [weights.buffer, filters.buffer]);
         return;
       }
       if (progress.epoch_loss !== undefined && progress.epoch_loss !== null) {
-        post({ type: 'epoch', job, index, progress, snapshot: runner.snapshot(active / 1000) });
+        const filters = runner.filters();
+        const filterShape = Array.from(runner.filter_shape());
+        post({ type: 'epoch', job, index, progress, snapshot: runner.snapshot_json(active / 1000), filters, filterShape, memory: wasmMemoryBytes() }, [filters.buffer]);
         lastPost = t1;
       } else if (t1 - lastPost > PROGRESS_EVERY_MS) {
         post({ type: 'progress', job, index, progress, seconds: active / 1000 });
