@@ -10,6 +10,17 @@ import { VIEWS } from './views/index.js';
 import { curvesCsv, download, panelPng } from './export.js';
 
 const REDRAW_MS = 250;
+
+// Yields to the event loop (a message round trip is not clamped the way setTimeout is).
+const yieldChannel = new MessageChannel();
+const yieldQueue = [];
+yieldChannel.port1.onmessage = () => yieldQueue.shift()?.();
+function nextTask() {
+  return new Promise((resolve) => {
+    yieldQueue.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
+}
 const MAX_NOTICES = 12;
 let runCounter = 0;
 let chartLoading = null;
@@ -381,25 +392,106 @@ export async function createLab(element, options = {}) {
     if (!document.hidden && running) scheduleRedraw();
   });
 
+  // The report is assembled in a worker of its own, and the views are updated one per task, so
+  // that no main-thread task runs long while models train. Only the latest state is drawn.
+  const reporter = createReporter();
+  let redrawing = null;
+  let redrawAgain = false;
+
   function redraw() {
+    if (redrawing) {
+      redrawAgain = true;
+      return redrawing;
+    }
+    redrawing = (async () => {
+      do {
+        redrawAgain = false;
+        await redrawOnce();
+      } while (redrawAgain);
+      redrawing = null;
+    })();
+    return redrawing;
+  }
+
+  async function redrawOnce() {
     if (!mainLab) return;
-    const results = running ? resultsInOrder(running.results) : lastResults;
+    const results = `[${(running ? resultsInOrder(running.results) : lastResults).join(',')}]`;
+    const started = performance.now();
+    let json;
     try {
-      report = JSON.parse(mainLab.assemble_json(`[${results.join(',')}]`));
+      json = await reporter.assemble(results, () => mainLab.assemble_json(results));
     } catch (e) {
       showError(`could not assemble the results: ${e.message || e}`);
       return;
     }
+    // Named timings, so that a profile or `make bench` can tell where the time goes.
+    performance.measure('ovr-lab:assemble', { start: started });
+    report = JSON.parse(json);
     renderSummary(report);
     const live = running ? { running: true, filters: running.filters, models: running.jobs.map((j) => ({ index: j.index, label: j.label, approach: j.approach, member: j.member, filter_shape: running.filterShapes.get(j.index) || null })) } : { running: false, filters: new Map(), models: [] };
     for (const v of views) {
+      await nextTask();
+      const viewStarted = performance.now();
       try {
         v.instance.update(report, live);
       } catch (e) {
         console.error(`view ${v.id}`, e);
       }
+      performance.measure(`ovr-lab:view:${v.id}`, { start: viewStarted });
     }
     for (const { png, container } of pngButtons) png.hidden = !container.querySelector('canvas');
+  }
+
+  function createReporter() {
+    let worker = null;
+    let key = null;
+    let nextId = 0;
+    const waiting = new Map();
+    const start = () => {
+      try {
+        worker = new Worker(pool.workerUrlFor(new URL('./reporter.js', import.meta.url)), { type: 'module' });
+      } catch {
+        worker = null;
+        return;
+      }
+      worker.onmessage = ({ data }) => {
+        const w = waiting.get(data.id);
+        if (!w) return;
+        waiting.delete(data.id);
+        if (data.type === 'report') w.resolve(data.json);
+        else w.reject(new Error(data.message));
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        // A reporter that cannot run leaves the work to the main thread.
+        worker.terminate();
+        worker = null;
+        for (const w of waiting.values()) w.fallback();
+        waiting.clear();
+      };
+    };
+    return {
+      /** Gives the reporter the run's data (once per run). */
+      init(payload) {
+        if (!worker) start();
+        if (!worker) return;
+        key = payload.key;
+        // The data is copied, not transferred: the pool sends the same buffer to the trainers.
+        worker.postMessage({ type: 'init', key, config: payload.config, data: payload.data, file: payload.file });
+      },
+      assemble(results, fallback) {
+        if (!worker || !key) return Promise.resolve(fallback());
+        return new Promise((resolve, reject) => {
+          const id = (nextId += 1);
+          waiting.set(id, { resolve, reject, fallback: () => { try { resolve(fallback()); } catch (e) { reject(e); } } });
+          worker.postMessage({ type: 'assemble', key, id, results });
+        });
+      },
+      destroy() {
+        if (worker) worker.terminate();
+        worker = null;
+      },
+    };
   }
 
   function renderSummary(rep) {
@@ -481,6 +573,7 @@ export async function createLab(element, options = {}) {
       classNames = info.class_names;
       testLabels = mainLab.test_labels();
       payload = { config, data: bytes ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : null, file, key: jobId };
+      reporter.init(payload);
     } catch (e) {
       setState('error');
       showError(e.message || String(e));
@@ -561,7 +654,7 @@ export async function createLab(element, options = {}) {
     lastResults = resultsInOrder(current.results);
     lastFailures = current.failures;
     running = null;
-    redraw();
+    await redraw();
     setRunning(false);
     if (current.fatal) {
       setState('error');
@@ -715,6 +808,7 @@ export async function createLab(element, options = {}) {
     destroy() {
       stop();
       pool.destroy();
+      reporter.destroy();
       for (const v of views) v.instance.destroy?.();
       for (const m of models) m.model.free();
       if (mainLab) mainLab.free();

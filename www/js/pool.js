@@ -28,12 +28,19 @@ export class WorkerPool {
   }
 
   workerUrl() {
-    if (!isCrossOrigin(this.url)) return this.url;
-    if (!this.blobUrl) {
-      const code = `import ${JSON.stringify(new URL(this.url, location.href).href)};\n`;
-      this.blobUrl = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+    return this.workerUrlFor(this.url);
+  }
+
+  /** A URL from which a module worker running `url` can be started (see `isCrossOrigin`). */
+  workerUrlFor(url) {
+    if (!isCrossOrigin(url)) return url;
+    this.blobUrls ??= new Map();
+    const href = new URL(url, location.href).href;
+    if (!this.blobUrls.has(href)) {
+      const code = `import ${JSON.stringify(href)};\n`;
+      this.blobUrls.set(href, URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
     }
-    return this.blobUrl;
+    return this.blobUrls.get(href);
   }
 
   spawn(slot) {
@@ -249,7 +256,7 @@ export class WorkerPool {
     this.cancel();
     for (const slot of this.slots) slot.worker.terminate();
     this.slots = [];
-    if (this.blobUrl) URL.revokeObjectURL(this.blobUrl);
-    this.blobUrl = null;
+    for (const url of this.blobUrls?.values() || []) URL.revokeObjectURL(url);
+    this.blobUrls = null;
   }
 }

@@ -157,8 +157,13 @@ export function createView(container, ctx) {
     if (last) render(last);
   });
 
+  // Creating a Chart.js chart takes tens of milliseconds: while models train, at most one chart
+  // is created per update, so that no single main-thread task runs long.
+  let mayCreate = true;
+
   function ensureChart(key, datasets, yScale, tooltipLabel) {
     const b = boxes[key];
+    if (!b.chart && !mayCreate) return;
     const options = {
       ...baseChartOptions(),
       scales: { x: xScale(axis, 'epoch', last?.config?.epochs), y: yScale },
@@ -174,6 +179,7 @@ export function createView(container, ctx) {
     };
     if (!b.chart) {
       b.chart = new Chart(b.canvas, { type: 'line', data: { datasets }, options });
+      if (training) mayCreate = false;
     } else {
       b.chart.data.datasets = datasets;
       b.chart.options = options;
@@ -236,8 +242,12 @@ export function createView(container, ctx) {
     return out;
   }
 
-  function update(report) {
+  let training = false;
+
+  function update(report, live) {
     last = report;
+    training = Boolean(live?.running);
+    mayCreate = true;
     const ok = hasApproaches(report);
     grid.hidden = !ok;
     toggle.hidden = !ok;
