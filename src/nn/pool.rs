@@ -9,11 +9,17 @@ use super::spec::LayerPlan;
 pub(crate) struct MaxPool {
     pub plan: LayerPlan,
     pub size: usize,
+    /// Per channel, whether the current window's winner is still to be found (backward only).
+    open: Vec<f32>,
 }
 
 impl MaxPool {
     pub fn new(plan: LayerPlan, size: usize) -> Self {
-        MaxPool { plan, size }
+        MaxPool {
+            plan,
+            size,
+            open: Vec::new(),
+        }
     }
 
     /// Index in `x` of the first element of window (b, oy, ox).
@@ -36,8 +42,10 @@ impl MaxPool {
                     for dy in 0..self.size {
                         for dx in 0..self.size {
                             let at = first + (dy * inp.width + dx) * c;
+                            // A compare-and-select, not f32::max: wasm's f32x4.max propagates
+                            // NaN, so Rust's max needs extra code there and ran scalar.
                             for (m, &v) in best.iter_mut().zip(&x[at..at + c]) {
-                                *m = m.max(v);
+                                *m = if v > *m { v } else { *m };
                             }
                         }
                     }
@@ -46,29 +54,35 @@ impl MaxPool {
         }
     }
 
-    /// Routes each output gradient to the element its window's maximum came from.
-    pub fn backward(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], batch: usize) {
+    /// Routes each output gradient to the element its window's maximum came from: the first, in
+    /// scan order, equal to it. Channels stay innermost (and branch-free) so that this vectorises.
+    pub fn backward(&mut self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], batch: usize) {
         let (inp, out) = (self.plan.input, self.plan.output);
         let c = inp.channels;
         dx[..batch * inp.len()].fill(0.0);
+        self.open.resize(c, 0.0);
         for b in 0..batch {
             for oy in 0..out.height {
                 for ox in 0..out.width {
                     let o = ((b * out.height + oy) * out.width + ox) * c;
                     let first = self.window(b, oy, ox);
-                    for ch in 0..c {
-                        let target = y[o + ch];
-                        let mut from = first + ch;
-                        'search: for wy in 0..self.size {
-                            for wx in 0..self.size {
-                                let i = first + (wy * inp.width + wx) * c + ch;
-                                if x[i] == target {
-                                    from = i;
-                                    break 'search;
-                                }
+                    let (target, grad) = (&y[o..o + c], &dy[o..o + c]);
+                    // 1.0 while a channel's winner is still to be found.
+                    self.open.fill(1.0);
+                    for wy in 0..self.size {
+                        for wx in 0..self.size {
+                            let at = first + (wy * inp.width + wx) * c;
+                            let lanes = dx[at..at + c]
+                                .iter_mut()
+                                .zip(&x[at..at + c])
+                                .zip(target.iter().zip(grad))
+                                .zip(self.open.iter_mut());
+                            for (((d, &v), (&t, &g)), open) in lanes {
+                                let hit = if v == t { *open } else { 0.0 };
+                                *d = hit * g;
+                                *open -= hit;
                             }
                         }
-                        dx[from] += dy[o + ch];
                     }
                 }
             }
