@@ -37,16 +37,25 @@ function chunk(type, data) {
   out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
   return out;
 }
-/** A greyscale PNG of `size`×`size` whose pixel (x, y) is `shade(x, y)`. */
-function png(size, shade) {
+/**
+ * A PNG of `size`×`size` whose pixel (x, y) is `shade(x, y)`: a grey level, or an [r, g, b]
+ * triple for a colour image.
+ */
+function png(size, shade, colour = false) {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(size, 0);
   header.writeUInt32BE(size, 4);
   header[8] = 8; // bit depth
-  header[9] = 0; // greyscale
-  const raw = Buffer.alloc(size * (size + 1));
+  header[9] = colour ? 2 : 0; // truecolour or greyscale
+  const bpp = colour ? 3 : 1;
+  const row = size * bpp + 1;
+  const raw = Buffer.alloc(size * row);
   for (let y = 0; y < size; y += 1) {
-    for (let x = 0; x < size; x += 1) raw[y * (size + 1) + 1 + x] = shade(x, y);
+    for (let x = 0; x < size; x += 1) {
+      const v = shade(x, y);
+      if (colour) raw.set(v, y * row + 1 + x * 3);
+      else raw[y * row + 1 + x] = v;
+    }
   }
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
@@ -124,3 +133,33 @@ for (const dataset of ['digits8x8', 'mnist28', 'fashion28', 'animals28', 'shapes
     await page.close();
   });
 }
+
+test('an image folder kept in colour (RGB) at a chosen size trains on three channels', { timeout: 120_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ovr-lab-colour-'));
+  const root = path.join(dir, 'colours');
+  // Same figure, different colour: only the colour tells the classes apart.
+  for (const [cls, rgb] of [['red', [220, 30, 30]], ['blue', [30, 30, 220]]]) {
+    fs.mkdirSync(path.join(root, cls), { recursive: true });
+    for (let i = 0; i < 25; i += 1) {
+      const dx = (i * 3) % 7 - 3;
+      fs.writeFileSync(path.join(root, cls, `${i}.png`), png(20, (x, y) => (Math.hypot(x - 10 - dx, y - 10) < 6 ? rgb : [0, 0, 0]), true));
+    }
+  }
+  try {
+    const page = await readyLab(`${server.url}/index.html?arch=tiny&approaches=shared&epochs=4&lr=0.05`);
+    await page.click('.lab-user-data summary');
+    await page.fill('input[id$="-user-size"]', '16');
+    await page.selectOption('select[id$="-user-colour"]', '3');
+    await page.setInputFiles('input[type=file][webkitdirectory]', root);
+    await page.waitForFunction(() => document.querySelector('.lab-notices')?.textContent.includes('in 2 classes'), null, { timeout: 30_000 });
+    assert.match(await page.textContent('.lab-notices'), /resized to 16×16 px, colour kept \(RGB\)/);
+    const acc = await trainAndRead(page);
+    const info = await page.evaluate(() => globalThis.ovrLab.report.dataset);
+    assert.deepEqual([info.width, info.height, info.channels], [16, 16, 3]);
+    assert.ok(acc.shared >= 0.9, JSON.stringify(acc));
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

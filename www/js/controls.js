@@ -200,7 +200,12 @@ function userDataControls(prefix, onUserFiles) {
   const folder = el('input', { type: 'file', id: folderId, multiple: true });
   folder.setAttribute('webkitdirectory', '');
   file.addEventListener('change', () => file.files.length && onUserFiles({ kind: 'file', files: [...file.files] }));
-  folder.addEventListener('change', () => folder.files.length && onUserFiles({ kind: 'folder', files: [...folder.files] }));
+  folder.addEventListener('change', () => folder.files.length && onUserFiles({ kind: 'folder', files: [...folder.files], ...imageOptions() }));
+  // How an image folder becomes a dataset: the input size and whether colour is kept.
+  const sizeInput = el('input', { type: 'number', id: `${prefix}-user-size`, min: '8', max: '64', step: '1', value: '28' });
+  const colourSelect = el('select', { id: `${prefix}-user-colour` });
+  colourSelect.append(el('option', { value: '1', textContent: 'grey' }), el('option', { value: '3', textContent: 'colour (RGB)' }));
+  const imageOptions = () => ({ size: Math.min(64, Math.max(8, Math.round(Number(sizeInput.value)) || 28)), channels: Number(colourSelect.value) === 3 ? 3 : 1 });
   const drop = el('div', { className: 'lab-drop', tabIndex: 0, textContent: 'or drop a dataset file or an image folder (one sub-folder per class) here' });
   drop.addEventListener('dragover', (e) => {
     e.preventDefault();
@@ -210,13 +215,17 @@ function userDataControls(prefix, onUserFiles) {
   drop.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('lab-drop-over');
-    onUserFiles({ kind: 'drop', dataTransfer: e.dataTransfer });
+    onUserFiles({ kind: 'drop', dataTransfer: e.dataTransfer, ...imageOptions() });
   });
   return el('details', { className: 'lab-user-data' }, [
     el('summary', { textContent: 'Use your own data…' }),
     el('label', { htmlFor: fileId, textContent: 'A dataset file (.npz with x_train, y_train, x_test, y_test; or the lab’s .bin/.bin.gz format)' }),
     file,
     el('label', { htmlFor: folderId, textContent: 'A folder of images, one sub-folder per class' }),
+    el('div', { className: 'lab-user-image-options' }, [
+      el('label', { htmlFor: sizeInput.id, textContent: 'resized to (px)' }), sizeInput,
+      el('label', { htmlFor: colourSelect.id, textContent: 'colour' }), colourSelect,
+    ]),
     folder,
     drop,
   ]);

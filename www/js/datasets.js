@@ -35,9 +35,10 @@ export const MAX_USER_IMAGES = 20000;
  * entries with a `path`) into grey `size`×`size` images, 0 = background. Photos and scans usually
  * have a light background, so when the images' borders are bright on average the whole set is
  * inverted (one decision for the set: per-image guesses would flip some images and not others);
- * the returned `notes` say so.
+ * the returned `notes` say so. With `channels` 3 the colours are kept (RGB); with 1 they are
+ * turned into grey (luma).
  */
-export async function decodeImageFolder(files, size, onProgress) {
+export async function decodeImageFolder(files, size, onProgress, channels = 1) {
   const images = files.filter((f) => IMAGE_TYPES.test(f.name));
   if (images.length === 0) throw new Error('the folder holds no images (png, jpg, gif, webp, bmp)');
   if (images.length > MAX_USER_IMAGES) throw new Error(`the folder holds ${images.length} images; the limit is ${MAX_USER_IMAGES}`);
@@ -52,7 +53,8 @@ export async function decodeImageFolder(files, size, onProgress) {
   const canvas = new OffscreenCanvas(size, size);
   const g = canvas.getContext('2d', { willReadFrequently: true });
   const labels = [];
-  const pixels = new Uint8Array(images.length * size * size);
+  const len = size * size * channels;
+  const pixels = new Uint8Array(images.length * len);
   let failed = 0;
   let borders = 0;
   let kept = 0;
@@ -70,22 +72,26 @@ export async function decodeImageFolder(files, size, onProgress) {
     bitmap.close();
     const rgba = g.getImageData(0, 0, size, size).data;
     const grey = new Uint8Array(size * size);
+    const image = new Uint8Array(len);
     for (let p = 0; p < size * size; p += 1) {
       grey[p] = Math.round(0.299 * rgba[4 * p] + 0.587 * rgba[4 * p + 1] + 0.114 * rgba[4 * p + 2]);
+      if (channels === 3) image.set(rgba.subarray(4 * p, 4 * p + 3), 3 * p);
+      else image[p] = grey[p];
     }
     borders += borderMean(grey, size);
-    pixels.set(grey, kept * size * size);
+    pixels.set(image, kept * len);
     labels.push(names.indexOf(classOf(file)));
     kept += 1;
     if (onProgress && i % 50 === 0) onProgress(i / images.length);
   }
   if (kept === 0) throw new Error(`none of the ${images.length} images could be decoded`);
   const inverted = borders / kept > 127;
-  if (inverted) for (let p = 0; p < kept * size * size; p += 1) pixels[p] = 255 - pixels[p];
+  if (inverted) for (let p = 0; p < kept * len; p += 1) pixels[p] = 255 - pixels[p];
   const notes = [];
   if (failed) notes.push(`${failed} file(s) could not be decoded as images and were skipped`);
   if (inverted) notes.push(`the ${kept} images have light backgrounds, so they were inverted (the lab expects bright ink on a dark background)`);
-  return { name: root, classNames: names, labels: Uint32Array.from(labels), pixels: pixels.slice(0, kept * size * size), size, notes };
+  notes.push(`images resized to ${size}×${size} px, ${channels === 3 ? 'colour kept (RGB)' : 'turned grey'}`);
+  return { name: root, classNames: names, labels: Uint32Array.from(labels), pixels: pixels.slice(0, kept * len), size, channels, notes };
 }
 
 function borderMean(grey, size) {

@@ -318,10 +318,10 @@ export async function createLab(element, options = {}) {
       const isFolder = source.kind === 'folder' || files.length > 1 || files.some((f) => (f.relativePath || f.webkitRelativePath || '').includes('/'));
       let loaded;
       if (isFolder) {
-        const size = Math.min(64, Math.max(8, Number(options.user_size) || 28));
+        const size = source.size || 28;
         overallText.textContent = 'Decoding images…';
-        const decoded = await decodeImageFolder(files, size, (f) => { overallText.textContent = `Decoding images… ${Math.round(100 * f)}%`; });
-        const bytes = engine.dataset_from_images(decoded.name, decoded.classNames, decoded.labels, decoded.pixels, size, size, 1, BigInt(config.seed));
+        const decoded = await decodeImageFolder(files, size, (f) => { overallText.textContent = `Decoding images… ${Math.round(100 * f)}%`; }, source.channels || 1);
+        const bytes = engine.dataset_from_images(decoded.name, decoded.classNames, decoded.labels, decoded.pixels, size, size, decoded.channels, BigInt(config.seed));
         loaded = { name: decoded.name, file: `${decoded.name}/`, bytes, notes: decoded.notes };
         overallText.textContent = 'Not started';
       } else {
