@@ -161,7 +161,10 @@ enum Dtype {
 
 impl Dtype {
     fn parse(descr: &str) -> Result<Dtype, String> {
-        let (order, kind) = descr.split_at(descr.len().min(1));
+        // The byte order is one ASCII character; anything else (a damaged header may hold any
+        // UTF-8) is no dtype of ours, and must not be split inside a character.
+        let cut = descr.chars().next().map_or(0, char::len_utf8);
+        let (order, kind) = descr.split_at(cut);
         let dtype = match kind {
             "u1" => Dtype::U8,
             "i1" => Dtype::I8,
@@ -624,4 +627,17 @@ fn labels(y: &Npy, key: &str, n: usize, file: &str) -> Result<Vec<usize>, DataEr
         out.push(v as usize);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod dtype_tests {
+    use super::Dtype;
+
+    #[test]
+    fn a_damaged_dtype_with_multibyte_characters_is_refused_not_split() {
+        // Found by `make fuzz`: slicing at byte 1 panicked inside a two-byte character.
+        assert!(Dtype::parse("ѹ|u1").unwrap_err().contains("not supported"));
+        assert!(Dtype::parse("").is_err());
+        assert!(matches!(Dtype::parse("|u1"), Ok(Dtype::U8)));
+    }
 }
