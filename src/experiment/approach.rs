@@ -91,6 +91,9 @@ fn narrowed_widths(
     Ok(best.expect("c1 ≥ 1").0)
 }
 
+/// The most memory one model may need to train (one worker trains one model at a time).
+pub const MAX_MODEL_BYTES: u64 = 768 << 20;
+
 /// Every model of the run, seed by seed, approach by approach.
 pub fn plan(
     cfg: &Config,
@@ -111,6 +114,20 @@ pub fn plan(
         _ => None,
     };
     let binary = architecture(cfg, input, 1, binary_widths)?;
+    for spec in [&shared, &binary] {
+        let bytes = spec.training_bytes(cfg.batch)?;
+        if bytes > MAX_MODEL_BYTES {
+            return Err(format!(
+                "this model needs about {} MB to train with batch {} on {}×{}×{} images, over the lab's {} MB per model: use a smaller batch, narrower layers or smaller images",
+                bytes >> 20,
+                cfg.batch,
+                input.height,
+                input.width,
+                input.channels,
+                MAX_MODEL_BYTES >> 20
+            ));
+        }
+    }
     let mut out = Vec::new();
     for seed in cfg.seed_list() {
         for &approach in &cfg.approaches {
@@ -170,6 +187,21 @@ mod tests {
         assert_eq!(plans[1].params, 11_274 - 7_850 + 785);
         assert_eq!(plans[11].samples_per_epoch, 650);
         assert_eq!(plans[1].samples_per_epoch, 6500);
+    }
+
+    #[test]
+    fn configurations_beyond_the_memory_bound_are_refused() {
+        let big = Config {
+            arch: "wide".into(),
+            conv1: 64,
+            conv2: 128,
+            batch: 256,
+            ..Config::default()
+        };
+        let err = plan(&big, Shape::new(64, 64, 3), &names(10), &[50; 10]).unwrap_err();
+        assert!(err.contains("MB per model"), "{err}");
+        // The same network on the bundled 28×28 sets fits.
+        assert!(plan(&big, Shape::new(28, 28, 1), &names(10), &[50; 10]).is_ok());
     }
 
     #[test]

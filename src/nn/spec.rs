@@ -218,6 +218,32 @@ impl NetSpec {
         Ok(3 * forward - first_weighted)
     }
 
+    /// An upper estimate of the memory training takes for `batch` images, in bytes: every
+    /// layer's activations, the padded and spread copies a convolution keeps, two gradient
+    /// buffers as wide as the widest layer, and the parameters four times over (weights,
+    /// gradients, two optimiser moments).
+    pub fn training_bytes(&self, batch: usize) -> Result<u64, String> {
+        let plans = self.plan()?;
+        let mut per_image = self.input.len() as u64;
+        let mut widest = self.input.len() as u64;
+        for (layer, plan) in self.layers.iter().zip(&plans) {
+            let out = plan.output.len() as u64;
+            per_image += out;
+            widest = widest.max(out);
+            if let LayerSpec::Conv { kernel, .. } = *layer {
+                let pad = |n: usize| (n + kernel) as u64;
+                // The padded input, and dY spread and padded for the input gradient.
+                per_image +=
+                    pad(plan.input.height) * pad(plan.input.width) * plan.input.channels as u64;
+                per_image +=
+                    pad(plan.input.height) * pad(plan.input.width) * plan.output.channels as u64;
+            }
+        }
+        per_image += 2 * widest;
+        let params = plans.iter().map(|p| p.params as u64).sum::<u64>();
+        Ok(4 * (batch as u64 * per_image + 4 * params))
+    }
+
     /// Number of logits.
     pub fn outputs(&self) -> Result<usize, String> {
         Ok(self.plan()?.last().map_or(0, |p| p.output.len()))

@@ -2,7 +2,9 @@
 // The pool replaces a worker that crashes or goes silent, retries its job once, and reports a
 // job that fails twice; the other jobs keep their progress.
 
-const SILENCE_LIMIT_MS = 15000;
+// A worker reports after every batch at the latest; the largest allowed model takes a few
+// seconds per batch of 256 on a slow machine, so silence this long means a crash.
+const SILENCE_LIMIT_MS = 30000;
 
 /**
  * Browsers refuse `new Worker(url, {type: 'module'})` when `url` is on another origin than the

@@ -3,7 +3,10 @@
 // the run, so that the page ignores messages of a run it has cancelled.
 import { loadEngine, wasmMemoryBytes } from './engine.js';
 
-const BATCHES_PER_SLICE = 8;
+// A slice of training runs batches until this much time has passed, then yields so that pause
+// and cancel messages get in and progress goes out; a batch of the largest models takes seconds,
+// one of the smallest well under a millisecond, so slices are measured in time, not batches.
+const SLICE_MS = 40;
 const PROGRESS_EVERY_MS = 200;
 
 let engine = null;
@@ -52,7 +55,8 @@ async function run({ job, index, config, data, file, key }) {
       if (cancelled.has(job)) return;
       if (paused) await untilResumed();
       const t0 = performance.now();
-      const progress = runner.advance(BATCHES_PER_SLICE);
+      let progress = runner.advance(1);
+      while (!progress.done && progress.epoch_loss == null && performance.now() - t0 < SLICE_MS) progress = runner.advance(1);
       const t1 = performance.now();
       active += t1 - t0;
       // Results travel as JSON text: the engine reads and writes it in one pass, where a JS
