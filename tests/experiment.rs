@@ -32,6 +32,12 @@ fn ref_cnn_reaches_the_reference_accuracy_on_mnist() {
         "native accuracy {acc} moved from the pinned {}",
         common::REF_CNN_MNIST_ACCURACY
     );
+    let loss = report.approaches["shared"].curve[2].train_loss;
+    assert_eq!(
+        loss,
+        common::REF_CNN_MNIST_LAST_LOSS,
+        "the last epoch's training loss changed"
+    );
 }
 
 #[test]

@@ -32,6 +32,11 @@ fn ref_cnn_on_mnist_matches_the_native_accuracy() {
         "wasm accuracy {acc}, native {}",
         common::REF_CNN_MNIST_ACCURACY
     );
+    // Not just close: the same bits as the native build.
+    assert_eq!(
+        report.approaches["shared"].curve[2].train_loss,
+        common::REF_CNN_MNIST_LAST_LOSS
+    );
 }
 
 #[wasm_bindgen_test]
