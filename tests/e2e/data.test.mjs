@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { serve, launch, openPage, ROOT } from './harness.mjs';
+import { png } from './lab-helpers.mjs';
 
 let server;
 let browser;
@@ -18,47 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes) {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
-/**
- * A PNG of `size`×`size` whose pixel (x, y) is `shade(x, y)`: a grey level, or an [r, g, b]
- * triple for a colour image.
- */
-function png(size, shade, colour = false) {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header[8] = 8; // bit depth
-  header[9] = colour ? 2 : 0; // truecolour or greyscale
-  const bpp = colour ? 3 : 1;
-  const row = size * bpp + 1;
-  const raw = Buffer.alloc(size * row);
-  for (let y = 0; y < size; y += 1) {
-    for (let x = 0; x < size; x += 1) {
-      const v = shade(x, y);
-      if (colour) raw.set(v, y * row + 1 + x * 3);
-      else raw[y * row + 1 + x] = v;
-    }
-  }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** Two classes drawn as dark ink on white paper, as photos of drawings would be. */
 function makeImageFolder() {

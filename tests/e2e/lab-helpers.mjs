@@ -130,8 +130,11 @@ export function crc32(buf) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** A grey PNG of `size`×`size` from `pixel(x, y)` → 0…255. */
-export function png(size, pixel) {
+/**
+ * A PNG of `size`×`size` whose pixel (x, y) is `pixel(x, y)`: a grey level 0…255, or an
+ * [r, g, b] triple when `colour`.
+ */
+export function png(size, pixel, colour = false) {
   const chunk = (type, data) => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(data.length);
@@ -144,11 +147,16 @@ export function png(size, pixel) {
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  const raw = Buffer.alloc(size * (size + 1));
+  ihdr[9] = colour ? 2 : 0; // truecolour or greyscale
+  const bpp = colour ? 3 : 1;
+  const row = size * bpp + 1; // each row starts with its filter byte (0: none)
+  const raw = Buffer.alloc(size * row);
   for (let y = 0; y < size; y += 1) {
-    raw[y * (size + 1)] = 0; // filter: none
-    for (let x = 0; x < size; x += 1) raw[y * (size + 1) + 1 + x] = pixel(x, y);
+    for (let x = 0; x < size; x += 1) {
+      const v = pixel(x, y);
+      if (colour) raw.set(v, y * row + 1 + x * 3);
+      else raw[y * row + 1 + x] = v;
+    }
   }
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }

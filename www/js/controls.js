@@ -1,6 +1,7 @@
 // The settings form, generated from the engine's schema: one labelled control per setting,
 // grouped as the schema groups them. The form only collects text values; the engine parses and
 // clamps them.
+import { el } from './dom.js';
 
 const GROUP_TITLES = {
   data: 'Data',
@@ -17,17 +18,6 @@ const DATASET_LABELS = {
   digits8x8: 'digits8x8 — tiny 8×8 digits',
   shapes: 'shapes — generated figures',
 };
-
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k in node) node[k] = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c);
-  return node;
-}
 
 let uid = 0;
 

@@ -2,6 +2,8 @@
 // controls, progress, and the views; trains in a pool of workers; emits progress, epoch, done,
 // error and state events; and reports its state in the element's data-lab-state attribute.
 import { loadEngine } from './engine.js';
+import { el } from './dom.js';
+import { nextTask } from './tasks.js';
 import { WorkerPool } from './pool.js';
 import { readSettings, hiddenSet, isTrue } from './state.js';
 import { buildControls } from './controls.js';
@@ -10,17 +12,6 @@ import { VIEWS } from './views/index.js';
 import { curvesCsv, download, panelPng } from './export.js';
 
 const REDRAW_MS = 250;
-
-// Yields to the event loop (a message round trip is not clamped the way setTimeout is).
-const yieldChannel = new MessageChannel();
-const yieldQueue = [];
-yieldChannel.port1.onmessage = () => yieldQueue.shift()?.();
-function nextTask() {
-  return new Promise((resolve) => {
-    yieldQueue.push(resolve);
-    yieldChannel.port2.postMessage(null);
-  });
-}
 const MAX_NOTICES = 12;
 let runCounter = 0;
 let chartLoading = null;
@@ -55,17 +46,6 @@ function ensureChartJs() {
     });
   }
   return chartLoading;
-}
-
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k in node) node[k] = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c);
-  return node;
 }
 
 /** Bytes as base64, in chunks (spreading a large array into fromCharCode overflows the stack). */

@@ -2,6 +2,7 @@
 // {type: 'ready' | 'progress' | 'epoch' | 'result' | 'error', job, index, ...}. `job` identifies
 // the run, so that the page ignores messages of a run it has cancelled.
 import { loadEngine, wasmMemoryBytes } from './engine.js';
+import { nextTask } from './tasks.js';
 
 // A slice of training runs batches until this much time has passed, then yields so that pause
 // and cancel messages get in and progress goes out; a batch of the largest models takes seconds,
@@ -22,17 +23,6 @@ function post(message, transfer = []) {
 
 function errorText(e) {
   return String(e && e.message ? e.message : e);
-}
-
-// A message round trip yields to the event loop faster than setTimeout's clamped delay.
-const channel = new MessageChannel();
-const yielders = [];
-channel.port1.onmessage = () => yielders.shift()?.();
-function yieldToEvents() {
-  return new Promise((resolve) => {
-    yielders.push(resolve);
-    channel.port2.postMessage(null);
-  });
 }
 
 async function untilResumed() {
@@ -78,7 +68,7 @@ async function run({ job, index, config, data, file, key }) {
         post({ type: 'progress', job, index, progress, seconds: active / 1000 });
         lastPost = t1;
       }
-      await yieldToEvents();
+      await nextTask();
     }
   } catch (e) {
     post({ type: 'error', job, index, message: errorText(e) });
