@@ -11,6 +11,7 @@
 //! vectorises the NB lanes (wasm `simd128`, SSE natively). No fused multiply-add, and the
 //! summation order depends only on the shapes, so native and wasm give the same bits.
 
+use super::dense::add_row_sums;
 use super::spec::{conv_pad, LayerPlan, Padding};
 
 const MR: usize = 4;
@@ -131,36 +132,32 @@ fn pack_columns(w: &[f32], taps: usize, n: usize, out: &mut Vec<f32>) {
     }
 }
 
-/// out[pixel, f] = bias[f] + Σ_tap xp[base(pixel) + tap] · packed[f / NB][tap][f % NB].
-fn conv_kernel(
-    g: &Geometry,
-    xp: &[f32],
-    packed: &[f32],
-    bias: Option<&[f32]>,
-    out: &mut [f32],
-    n: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { conv_kernel_avx2(g, xp, packed, bias, out, n) };
-    }
-    conv_kernel_body(g, xp, packed, bias, out, n)
+/// Defines `$name`, which runs `$body` compiled for 256-bit AVX2 vectors when the CPU has them
+/// (native x86-64), and as the portable build otherwise (SSE natively, `simd128` in wasm). Each
+/// lane still does one multiply and one add per step (no FMA), so both give the same bits.
+macro_rules! with_avx2 {
+    ($(#[$doc:meta])* fn $name:ident => $body:ident ($($arg:ident: $ty:ty),* $(,)?)) => {
+        $(#[$doc])*
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2($($arg: $ty),*) {
+                    $body($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $body($($arg),*)
+        }
+    };
 }
 
-/// The same code compiled for 256-bit vectors. Each lane still does one multiply and one add per
-/// step (no FMA), so the results are bit-identical to the 128-bit and wasm builds.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn conv_kernel_avx2(
-    g: &Geometry,
-    xp: &[f32],
-    packed: &[f32],
-    bias: Option<&[f32]>,
-    out: &mut [f32],
-    n: usize,
-) {
-    conv_kernel_body(g, xp, packed, bias, out, n)
+with_avx2! {
+    /// out[pixel, f] = bias[f] + Σ_tap xp[base(pixel) + tap] · packed[f / NB][tap][f % NB].
+    fn conv_kernel => conv_kernel_body(g: &Geometry, xp: &[f32], packed: &[f32], bias: Option<&[f32]>, out: &mut [f32], n: usize)
 }
 
 #[inline(always)]
@@ -210,37 +207,10 @@ fn conv_kernel_body(
     }
 }
 
-/// grad[tap, f] += Σ_pixel xp[base(pixel) + tap] · dy[pixel, f]; `dy` has row stride `ldd`, a
-/// multiple of NB.
-fn weight_grad_kernel(
-    g: &Geometry,
-    xp: &[f32],
-    dy: &[f32],
-    ldd: usize,
-    grad: &mut [f32],
-    n: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { weight_grad_kernel_avx2(g, xp, dy, ldd, grad, n) };
-    }
-    weight_grad_kernel_body(g, xp, dy, ldd, grad, n)
-}
-
-/// The same code compiled for 256-bit vectors. Each lane still does one multiply and one add per
-/// step (no FMA), so the results are bit-identical to the 128-bit and wasm builds.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn weight_grad_kernel_avx2(
-    g: &Geometry,
-    xp: &[f32],
-    dy: &[f32],
-    ldd: usize,
-    grad: &mut [f32],
-    n: usize,
-) {
-    weight_grad_kernel_body(g, xp, dy, ldd, grad, n)
+with_avx2! {
+    /// grad[tap, f] += Σ_pixel xp[base(pixel) + tap] · dy[pixel, f]; `dy` has row stride `ldd`,
+    /// a multiple of NB.
+    fn weight_grad_kernel => weight_grad_kernel_body(g: &Geometry, xp: &[f32], dy: &[f32], ldd: usize, grad: &mut [f32], n: usize)
 }
 
 #[inline(always)]
@@ -394,12 +364,7 @@ impl Conv {
         let filters = o.channels;
         let pixels = batch * o.height * o.width;
         let dy = &dy[..pixels * filters];
-        let gb = &mut grads[self.bias_at..self.bias_at + filters];
-        for row in dy.chunks_exact(filters) {
-            for (g, &d) in gb.iter_mut().zip(row) {
-                *g += d;
-            }
-        }
+        add_row_sums(&mut grads[self.bias_at..self.bias_at + filters], dy);
         let g = self.take_geometry(batch);
         let ldd = filters.next_multiple_of(NB);
         let wide: &[f32] = if ldd == filters {

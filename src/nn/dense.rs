@@ -52,12 +52,7 @@ impl Dense {
     ) {
         let (n_in, n_out) = (self.plan.input.len(), self.plan.output.len());
         let dy = &dy[..batch * n_out];
-        let gb = &mut grads[self.bias_at..self.bias_at + n_out];
-        for row in dy.chunks_exact(n_out) {
-            for (g, &d) in gb.iter_mut().zip(row) {
-                *g += d;
-            }
-        }
+        add_row_sums(&mut grads[self.bias_at..self.bias_at + n_out], dy);
         let gw = &mut grads[self.weights_at..self.weights_at + n_in * n_out];
         gemm(
             n_in,
@@ -81,6 +76,16 @@ impl Dense {
                 n_in,
                 false,
             );
+        }
+    }
+}
+
+/// sums[j] += Σ_rows m[row, j] for a row-major `m` with `sums.len()` columns: the bias gradient
+/// of a layer whose outputs are rows (dense) or pixels (conv).
+pub(crate) fn add_row_sums(sums: &mut [f32], m: &[f32]) {
+    for row in m.chunks_exact(sums.len()) {
+        for (s, &v) in sums.iter_mut().zip(row) {
+            *s += v;
         }
     }
 }
