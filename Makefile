@@ -95,12 +95,12 @@ serve: build
 	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory www
 
 ## test: everything CI checks
-test: fmt-check clippy lint test-native build test-wasm test-e2e
+test: setup fmt-check clippy lint test-native build test-wasm test-e2e
 
 fmt-check:
 	cargo fmt --all -- --check
 
-clippy:
+clippy: .stamp/rust-target
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
