@@ -3,6 +3,7 @@
 use flate2::{write::GzEncoder, Compression};
 use ovr_lab::data::{imds, load_bytes, npz::read_npz, Dataset, Split};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use std::io::Write;
 
 /// Cases per property: 512 in `make test`, many more under `make fuzz` (FUZZ_CASES).
@@ -128,7 +129,12 @@ fn survives(bytes: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: fuzz_cases(512), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: fuzz_cases(512),
+        // Failures are saved beside this file and replayed first (no warning about lib.rs).
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn damaged_imds_never_panics(ops in damage()) {

@@ -7,6 +7,7 @@ use ovr_lab::nn::spec::small_cnn;
 use ovr_lab::nn::{weights, Network, Shape};
 use ovr_lab::rng::Rng;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 fn fuzz_cases(default: u32) -> u32 {
     std::env::var("FUZZ_CASES")
@@ -40,7 +41,12 @@ const NAMES: [&str; 12] = [
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: fuzz_cases(512), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: fuzz_cases(512),
+        // Failures are saved beside this file and replayed first (no warning about lib.rs).
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn damaged_weights_never_panic(flips in proptest::collection::vec((any::<usize>(), 1..=255u8), 0..6), cut in any::<usize>()) {
