@@ -1,6 +1,7 @@
 //! Throughput measurement of the engine, shared by the CLI and the browser benchmark page.
 //! The caller supplies the clock, so the engine itself stays free of time.
 
+use crate::error::{Error, Result};
 use crate::nn::loss::{sigmoid_binary_cross_entropy, softmax_cross_entropy};
 use crate::nn::spec::ref_cnn;
 use crate::nn::{Network, Optimizer, OptimizerSpec, Shape};
@@ -21,27 +22,22 @@ pub struct BenchResult {
 }
 
 /// The benchmark networks: `ref-cnn` (10-way softmax) and `ref-cnn-binary` (one sigmoid).
-pub fn bench_model(model: &str) -> Result<(crate::nn::NetSpec, bool), String> {
+pub fn bench_model(model: &str) -> Result<(crate::nn::NetSpec, bool)> {
     match model {
         "ref-cnn" => Ok((ref_cnn(Shape::new(28, 28, 1), 10), false)),
         "ref-cnn-binary" => Ok((ref_cnn(Shape::new(28, 28, 1), 1), true)),
-        other => Err(format!(
+        other => Err(Error::Input(format!(
             "unknown benchmark model '{other}' (ref-cnn or ref-cnn-binary)"
-        )),
+        ))),
     }
 }
 
 /// Trains on random images for about `seconds`, then runs inference in batches of 256 for about
 /// as long, and reports the rates. `now` returns seconds from any fixed origin.
-pub fn run(
-    model: &str,
-    batch: usize,
-    seconds: f64,
-    now: &dyn Fn() -> f64,
-) -> Result<BenchResult, String> {
+pub fn run(model: &str, batch: usize, seconds: f64, now: &dyn Fn() -> f64) -> Result<BenchResult> {
     let (spec, binary) = bench_model(model)?;
     if !(1..=1024).contains(&batch) {
-        return Err(format!("batch {batch} is outside 1..=1024"));
+        return Err(Error::Input(format!("batch {batch} is outside 1..=1024")));
     }
     let mut rng = Rng::new(1);
     let mut net = Network::new(&spec, &mut rng)?;

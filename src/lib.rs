@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod data;
+pub mod error;
 pub mod experiment;
 pub mod nn;
 pub mod rng;

@@ -1,6 +1,14 @@
 //! The worker-facing API: translates between JavaScript values and the library. No logic lives
-//! here beyond that translation.
+//! here beyond that translation. Errors reach JavaScript as `{kind, setting, message}` objects
+//! (see `error::Error`), so the page can name the setting a refusal is about.
 
+use crate::data::Dataset;
+use crate::error::Error;
+use crate::experiment::config::{Config, Mode};
+use crate::experiment::models::{InputInfo, ModelSet};
+use crate::experiment::report::DatasetInfo;
+use crate::experiment::session::{Progress, Run, RunSession};
+use crate::experiment::{self, Trainer};
 use wasm_bindgen::prelude::*;
 
 /// Runs when the module is instantiated: panics reach the console with their message and the
@@ -14,19 +22,34 @@ fn now_seconds() -> f64 {
     js_sys::Date::now() / 1000.0
 }
 
-fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// An error as a JS object `{kind, setting, message}`.
+fn err(e: Error) -> JsValue {
+    to_js(&e).unwrap_or_else(|_| JsValue::from_str(&e.to_string()))
+}
+
+fn input(what: &str, e: impl std::fmt::Display) -> JsValue {
+    err(Error::Input(format!("{what}: {e}")))
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| input(what, e))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("serialises")
 }
 
 /// Trains and infers on `model` (`ref-cnn` or `ref-cnn-binary`) for about `seconds` each and
 /// returns the rates (see `bench::BenchResult`).
 #[wasm_bindgen]
-pub fn bench(model: &str, batch: usize, seconds: f64) -> Result<JsValue, JsError> {
-    let result =
-        crate::bench::run(model, batch, seconds, &now_seconds).map_err(|e| JsError::new(&e))?;
-    to_js(&result)
+pub fn bench(model: &str, batch: usize, seconds: f64) -> Result<JsValue, JsValue> {
+    to_js(&crate::bench::run(model, batch, seconds, &now_seconds).map_err(err)?)
 }
 
 /// Whether this build uses 128-bit SIMD.
@@ -35,19 +58,10 @@ pub fn simd() -> bool {
     cfg!(target_feature = "simd128")
 }
 
-use crate::data::Dataset;
-use crate::experiment::config::settings;
-use crate::experiment::{self, Config, Mode, ModelResult, Trainer};
-use std::sync::Arc;
-
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
-}
-
-/// The configuration schema: every setting with its label, help, bounds and default.
+/// The settings, bundled datasets, approaches and scenarios (see `experiment::Catalog`).
 #[wasm_bindgen]
-pub fn schema() -> Result<JsValue, JsError> {
-    to_js(&settings())
+pub fn catalog() -> Result<JsValue, JsValue> {
+    to_js(&experiment::catalog())
 }
 
 #[derive(serde::Serialize)]
@@ -72,30 +86,50 @@ fn encode(pairs: &[(String, String)]) -> String {
 }
 
 /// Reads settings from URL query pairs (`[[name, value], …]`), clamping what is out of bounds;
-/// `notices` says what was changed or ignored. Keys in `ignore` (page-only parameters such as
-/// `autorun`) are skipped silently.
+/// `notices` says what was changed or ignored. A value that is fine alone but refused with the
+/// others (e.g. patience without a validation split) falls back to its default, with a notice,
+/// so that a URL can never leave the page without a usable configuration. Keys in `ignore`
+/// (page-only parameters such as `autorun`) are skipped silently.
 #[wasm_bindgen]
-pub fn parse_settings(pairs: JsValue, ignore: JsValue) -> Result<JsValue, JsError> {
+pub fn parse_settings(pairs: JsValue, ignore: JsValue) -> Result<JsValue, JsValue> {
     let pairs: Vec<(String, String)> = from_js(pairs, "settings")?;
     let ignore: Vec<String> = from_js(ignore, "ignored keys")?;
-    let kept: Vec<(String, String)> = pairs
+    let mut kept: Vec<(String, String)> = pairs
         .into_iter()
         .filter(|(k, _)| !ignore.contains(k))
         .collect();
-    let (config, notices) = Config::from_pairs(&kept, Mode::Clamp).map_err(|e| JsError::new(&e))?;
-    let query = encode(&config.to_pairs());
-    to_js(&Parsed {
-        config,
-        notices,
-        query,
-    })
+    let mut dropped = Vec::new();
+    loop {
+        let (config, notices) = Config::from_pairs(&kept, Mode::Clamp).map_err(err)?;
+        match config.validate() {
+            Ok(()) => {
+                let query = encode(&config.to_pairs());
+                let notices = dropped.into_iter().chain(notices).collect();
+                return to_js(&Parsed {
+                    config,
+                    notices,
+                    query,
+                });
+            }
+            Err(e) => {
+                let name = e.setting_name().map(str::to_string);
+                match name {
+                    Some(n) if kept.iter().any(|(k, _)| *k == n) => {
+                        kept.retain(|(k, _)| *k != n);
+                        dropped.push(format!("{e}; kept the default"));
+                    }
+                    _ => return Err(err(e)),
+                }
+            }
+        }
+    }
 }
 
 /// Checks a configuration object strictly and returns it normalised, with its query string.
 #[wasm_bindgen]
-pub fn check_config(config: JsValue) -> Result<JsValue, JsError> {
+pub fn check_config(config: JsValue) -> Result<JsValue, JsValue> {
     let config: Config = from_js(config, "configuration")?;
-    config.validate().map_err(|e| JsError::new(&e))?;
+    config.validate().map_err(err)?;
     let query = encode(&config.to_pairs());
     to_js(&Parsed {
         config,
@@ -104,92 +138,50 @@ pub fn check_config(config: JsValue) -> Result<JsValue, JsError> {
     })
 }
 
-/// A dataset prepared for a configuration (class subset, training images per class), from which
-/// jobs are planned, trainers made, and the report assembled.
+/// The dataset a configuration names: `bytes` is its file (IMDS, gzipped IMDS or NPZ) called
+/// `file`; ignored for the generated `shapes` dataset.
+fn dataset(config: &Config, bytes: Option<Vec<u8>>, file: &str) -> Result<Dataset, JsValue> {
+    if config.dataset == "shapes" {
+        return experiment::shapes_dataset(config).map_err(err);
+    }
+    let bytes = bytes.ok_or_else(|| input(file, "no data was given"))?;
+    crate::data::load_bytes(&bytes, file, config.seed).map_err(|e| err(e.into()))
+}
+
+/// Name, sizes, class names and counts of the dataset a configuration would train on (before
+/// its class subset): what the page's class checkboxes need.
 #[wasm_bindgen]
-pub struct Lab {
-    config: Config,
-    data: Arc<Dataset>,
+pub fn dataset_info(
+    config: JsValue,
+    bytes: Option<Vec<u8>>,
+    file: &str,
+) -> Result<JsValue, JsValue> {
+    let config: Config = from_js(config, "configuration")?;
+    to_js(&DatasetInfo::of(&dataset(&config, bytes, file)?))
+}
+
+/// The run as a training worker sees it: the prepared data and the plan, to make trainers from.
+#[wasm_bindgen]
+pub struct Jobs {
+    run: Run,
 }
 
 #[wasm_bindgen]
-impl Lab {
-    /// `bytes` is the dataset file (IMDS, gzipped IMDS or NPZ) named `file`; ignored for the
-    /// generated `shapes` dataset.
+impl Jobs {
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, bytes: Option<Vec<u8>>, file: &str) -> Result<Lab, JsError> {
+    pub fn new(config: JsValue, bytes: Option<Vec<u8>>, file: &str) -> Result<Jobs, JsValue> {
         let config: Config = from_js(config, "configuration")?;
-        config.validate().map_err(|e| JsError::new(&e))?;
-        let raw = if config.dataset == "shapes" {
-            experiment::shapes_dataset(&config).map_err(|e| JsError::new(&e))?
-        } else {
-            let bytes = bytes.ok_or_else(|| JsError::new(&format!("{file}: no data was given")))?;
-            crate::data::load_bytes(&bytes, file, config.seed)
-                .map_err(|e| JsError::new(&e.to_string()))?
-        };
-        let data = experiment::prepare(&config, &raw).map_err(|e| JsError::new(&e))?;
-        Ok(Lab {
-            config,
-            data: Arc::new(data),
+        let raw = dataset(&config, bytes, file)?;
+        Ok(Jobs {
+            run: Run::new(config, &raw).map_err(err)?,
         })
-    }
-
-    /// Name, sizes, class names, counts and notes of the prepared dataset.
-    pub fn dataset(&self) -> Result<JsValue, JsError> {
-        to_js(&experiment::report::DatasetInfo::of(&self.data))
-    }
-
-    /// Every model to train, in order (see `ModelPlan`).
-    pub fn jobs(&self) -> Result<JsValue, JsError> {
-        to_js(&experiment::jobs(&self.config, &self.data).map_err(|e| JsError::new(&e))?)
     }
 
     /// A trainer for job `index`.
-    pub fn trainer(&self, index: usize) -> Result<JobRunner, JsError> {
-        let plans = experiment::jobs(&self.config, &self.data).map_err(|e| JsError::new(&e))?;
-        let plan = plans
-            .get(index)
-            .cloned()
-            .ok_or_else(|| JsError::new(&format!("no job {index}")))?;
-        let trainer = Trainer::new(&self.config, Arc::clone(&self.data), plan)
-            .map_err(|e| JsError::new(&e))?;
+    pub fn trainer(&self, index: usize) -> Result<JobRunner, JsValue> {
         Ok(JobRunner {
-            trainer: Some(trainer),
+            trainer: Some(self.run.trainer(index).map_err(err)?),
         })
-    }
-
-    /// The results document from the models' results so far (finished or not).
-    pub fn assemble(&self, results: JsValue) -> Result<JsValue, JsError> {
-        let results: Vec<ModelResult> = from_js(results, "model results")?;
-        to_js(&experiment::assemble(&self.config, &self.data, &results))
-    }
-
-    /// Like `assemble`, with the results and the report as JSON text. Model results carry every
-    /// epoch's scores (tens of thousands of numbers): as text they cross between JavaScript and
-    /// wasm in one copy, where a JS array is read number by number, which blocked the page for
-    /// hundreds of milliseconds.
-    pub fn assemble_json(&self, results_json: &str) -> Result<String, JsError> {
-        let results: Vec<ModelResult> = serde_json::from_str(results_json)
-            .map_err(|e| JsError::new(&format!("model results: {e}")))?;
-        serde_json::to_string(&experiment::assemble(&self.config, &self.data, &results))
-            .map_err(|e| JsError::new(&e.to_string()))
-    }
-
-    /// Pixels (`height × width × channels` bytes each) of test images `indices`, for showing them.
-    pub fn test_images(&self, indices: Vec<u32>) -> Vec<u8> {
-        let len = self.data.image_len();
-        let mut out = Vec::with_capacity(indices.len() * len);
-        for i in indices {
-            if (i as usize) < self.data.test.count() {
-                out.extend_from_slice(self.data.test.image(i as usize, len));
-            }
-        }
-        out
-    }
-
-    /// Test labels, one byte per image.
-    pub fn test_labels(&self) -> Vec<u8> {
-        self.data.test.labels.clone()
     }
 }
 
@@ -201,12 +193,18 @@ pub struct JobRunner {
 
 #[wasm_bindgen]
 impl JobRunner {
+    fn live(&self) -> Result<&Trainer, JsValue> {
+        self.trainer
+            .as_ref()
+            .ok_or_else(|| input("job", "it has finished"))
+    }
+
     /// Trains up to `max_batches` batches (stopping at an epoch's end) and returns the progress.
-    pub fn advance(&mut self, max_batches: usize) -> Result<JsValue, JsError> {
+    pub fn advance(&mut self, max_batches: usize) -> Result<JsValue, JsValue> {
         let t = self
             .trainer
             .as_mut()
-            .ok_or_else(|| JsError::new("the job has finished"))?;
+            .ok_or_else(|| input("job", "it has finished"))?;
         to_js(&t.advance(max_batches))
     }
 
@@ -226,100 +224,191 @@ impl JobRunner {
             .unwrap_or_default()
     }
 
-    /// The result so far, without ending the job (for live views).
-    pub fn snapshot(&self, train_seconds: f64) -> Result<JsValue, JsError> {
-        let t = self
-            .trainer
-            .as_ref()
-            .ok_or_else(|| JsError::new("the job has finished"))?;
-        to_js(&t.snapshot(train_seconds))
+    /// The result so far as JSON text, without ending the job (for live views). Results carry
+    /// every epoch's scores: as text they cross between workers and wasm in one copy.
+    pub fn snapshot_json(&self, train_seconds: f64) -> Result<String, JsValue> {
+        Ok(json(&self.live()?.snapshot(train_seconds)))
     }
 
-    /// `snapshot` as JSON text (see `Lab::assemble_json` for why).
-    pub fn snapshot_json(&self, train_seconds: f64) -> Result<String, JsError> {
-        let t = self
-            .trainer
-            .as_ref()
-            .ok_or_else(|| JsError::new("the job has finished"))?;
-        serde_json::to_string(&t.snapshot(train_seconds)).map_err(|e| JsError::new(&e.to_string()))
-    }
-
-    /// `finish` as JSON text.
-    pub fn finish_json(&mut self, train_seconds: f64) -> Result<String, JsError> {
+    /// Ends the job and returns its result (with the final weights) as JSON text;
+    /// `train_seconds` is the time the worker measured.
+    pub fn finish_json(&mut self, train_seconds: f64) -> Result<String, JsValue> {
         let t = self
             .trainer
             .take()
-            .ok_or_else(|| JsError::new("the job has finished"))?;
-        serde_json::to_string(&t.finish(train_seconds)).map_err(|e| JsError::new(&e.to_string()))
-    }
-
-    /// The trained weights in the versioned weights format.
-    pub fn weights(&self) -> Vec<u8> {
-        self.trainer
-            .as_ref()
-            .map(|t| crate::nn::weights::save(t.network()))
-            .unwrap_or_default()
-    }
-
-    /// Ends the job and returns its result; `train_seconds` is the time the worker measured.
-    pub fn finish(&mut self, train_seconds: f64) -> Result<JsValue, JsError> {
-        let t = self
-            .trainer
-            .take()
-            .ok_or_else(|| JsError::new("the job has finished"))?;
-        to_js(&t.finish(train_seconds))
+            .ok_or_else(|| input("job", "it has finished"))?;
+        Ok(json(&t.finish(train_seconds)))
     }
 }
 
-/// A trained model loaded from its weights, for scoring drawn images.
+/// The run in the report worker: it takes the models' results and makes the report, the
+/// analyses, the models file and the drawn image's answers.
 #[wasm_bindgen]
-pub struct Model {
-    net: crate::nn::Network,
+pub struct Session {
+    session: RunSession,
+    models: Option<ModelSet>,
 }
 
 #[wasm_bindgen]
-impl Model {
+impl Session {
+    /// `ood_bytes`/`ood_file`: the out-of-distribution dataset, when the configuration names one.
     #[wasm_bindgen(constructor)]
-    pub fn new(weights: Vec<u8>) -> Result<Model, JsError> {
-        let net = crate::nn::weights::load(&weights, None).map_err(|e| JsError::new(&e))?;
-        Ok(Model { net })
+    pub fn new(
+        config: JsValue,
+        bytes: Option<Vec<u8>>,
+        file: &str,
+        ood_bytes: Option<Vec<u8>>,
+        ood_file: &str,
+    ) -> Result<Session, JsValue> {
+        let config: Config = from_js(config, "configuration")?;
+        let raw = dataset(&config, bytes, file)?;
+        let ood = match ood_bytes {
+            Some(b) => Some(
+                crate::data::load_bytes(&b, ood_file, config.seed).map_err(|e| err(e.into()))?,
+            ),
+            None => None,
+        };
+        Ok(Session {
+            session: RunSession::new(config, &raw, ood).map_err(err)?,
+            models: None,
+        })
     }
 
-    /// Logits for one image given as bytes (0 background … 255 ink), `height × width × channels`.
-    pub fn scores(&mut self, pixels: Vec<u8>) -> Result<Vec<f32>, JsError> {
-        let shape = self.net.input_shape();
-        if pixels.len() != shape.len() {
-            return Err(JsError::new(&format!(
-                "expected {} pixels, got {}",
-                shape.len(),
-                pixels.len()
-            )));
+    /// Every model to train, in order (see `ModelPlan`).
+    pub fn jobs(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.session.plans())
+    }
+
+    /// The prepared dataset's name, sizes, class names and counts.
+    pub fn dataset(&self) -> Result<JsValue, JsValue> {
+        to_js(&DatasetInfo::of(&self.session.run().data))
+    }
+
+    /// Takes a model's result (JSON text from `JobRunner`).
+    pub fn record_json(&mut self, result: &str) -> Result<(), JsValue> {
+        let r = serde_json::from_str(result).map_err(|e| input("model result", e))?;
+        self.models = None;
+        self.session.record(r).map_err(err)
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.session.is_complete()
+    }
+
+    /// Runs the analyses that need every final model (representations, transfer probe, other
+    /// dataset); does nothing until the run is complete.
+    pub fn analyse(&mut self) -> Result<(), JsValue> {
+        self.session.analyse().map_err(err)
+    }
+
+    /// The results document as JSON text.
+    pub fn report_json(&self) -> String {
+        json(&self.session.report())
+    }
+
+    fn model_set(&mut self) -> Result<&mut ModelSet, JsValue> {
+        if self.models.is_none() {
+            self.models = Some(self.session.models().map_err(err)?);
         }
-        let x: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
-        let mut out = vec![0.0; self.net.outputs()];
-        self.net.infer(&x, 1, &mut out);
-        Ok(out)
+        Ok(self.models.as_mut().expect("just made"))
     }
 
-    /// `[height, width, channels]` of the input.
-    pub fn input_shape(&self) -> Vec<usize> {
-        let s = self.net.input_shape();
-        vec![s.height, s.width, s.channels]
+    /// The finished models as a models file (JSON text).
+    pub fn models_json(&mut self) -> Result<String, JsValue> {
+        Ok(self.model_set()?.to_json())
+    }
+
+    /// How many finished models can answer a drawn image.
+    pub fn model_count(&mut self) -> Result<usize, JsValue> {
+        Ok(self.model_set()?.len())
+    }
+
+    /// Every approach's answer for one image of `height × width × channels` bytes.
+    pub fn score_image(&mut self, pixels: Vec<u8>) -> Result<JsValue, JsValue> {
+        let rows = self.model_set()?.score(&pixels).map_err(err)?;
+        to_js(&rows)
+    }
+
+    /// Pixels (`height × width × channels` bytes each) of test images `indices`, for showing them.
+    pub fn test_images(&self, indices: Vec<u32>) -> Vec<u8> {
+        let d = &self.session.run().data;
+        let len = d.image_len();
+        indices
+            .iter()
+            .filter(|&&i| (i as usize) < d.test.count())
+            .flat_map(|&i| d.test.image(i as usize, len).to_vec())
+            .collect()
     }
 }
 
-/// One answer per approach and seed for a drawn image, from each trained model's logits:
-/// `models` is `[{plan, scores}]`, `k` the number of classes (see `report::ImageScores`).
+/// Trained models loaded from a models file, for the draw panel on a page that did not train them.
 #[wasm_bindgen]
-pub fn combine_scores(models: JsValue, k: usize) -> Result<JsValue, JsError> {
-    #[derive(serde::Deserialize)]
-    struct Scored {
-        plan: experiment::ModelPlan,
-        scores: Vec<f32>,
+pub struct LoadedModels {
+    set: ModelSet,
+}
+
+#[wasm_bindgen]
+impl LoadedModels {
+    #[wasm_bindgen(constructor)]
+    pub fn new(text: &str, name: &str) -> Result<LoadedModels, JsValue> {
+        Ok(LoadedModels {
+            set: ModelSet::from_json(text, name).map_err(err)?,
+        })
     }
-    let models: Vec<Scored> = from_js(models, "model scores")?;
-    let pairs: Vec<_> = models.into_iter().map(|m| (m.plan, m.scores)).collect();
-    to_js(&experiment::report::combine_image_scores(&pairs, k))
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// `{width, height, channels, class_names}` of the images the models take.
+    pub fn input(&self) -> Result<JsValue, JsValue> {
+        to_js::<InputInfo>(&self.set.input)
+    }
+
+    /// The settings the models were trained with.
+    pub fn config(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.set.config)
+    }
+
+    pub fn score_image(&mut self, pixels: Vec<u8>) -> Result<JsValue, JsValue> {
+        to_js(&self.set.score(&pixels).map_err(err)?)
+    }
+
+    /// The same file again (e.g. to save it after loading).
+    pub fn to_json(&self) -> String {
+        self.set.to_json()
+    }
+}
+
+/// Progress accounting for the page: the overall fraction (by training FLOPs) and time left.
+#[wasm_bindgen]
+pub struct RunProgress {
+    progress: Progress,
+}
+
+#[wasm_bindgen]
+impl RunProgress {
+    /// `jobs` is the list `Session::jobs` gave.
+    #[wasm_bindgen(constructor)]
+    pub fn new(jobs: JsValue) -> Result<RunProgress, JsValue> {
+        let plans: Vec<experiment::ModelPlan> = from_js(jobs, "jobs")?;
+        Ok(RunProgress {
+            progress: Progress::new(&plans),
+        })
+    }
+
+    pub fn set(&mut self, index: usize, fraction: f64) {
+        self.progress.set(index, fraction);
+    }
+
+    /// `{fraction, models_done, models, seconds_left}` after `elapsed_seconds` of training.
+    pub fn overall(&self, elapsed_seconds: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.progress.overall(elapsed_seconds))
+    }
 }
 
 /// Builds a dataset file (IMDS bytes) from images the page decoded and resized: `labels[i]` is
@@ -335,15 +424,18 @@ pub fn dataset_from_images(
     height: usize,
     channels: usize,
     seed: u64,
-) -> Result<Vec<u8>, JsError> {
+) -> Result<Vec<u8>, JsValue> {
     let class_names: Vec<String> = from_js(class_names, "class names")?;
     let len = width * height * channels;
     if len == 0 || pixels.len() != labels.len() * len {
-        return Err(JsError::new(&format!(
-            "{name}: {} pixel bytes for {} images of {len} bytes",
-            pixels.len(),
-            labels.len()
-        )));
+        return Err(input(
+            name,
+            format!(
+                "{} pixel bytes for {} images of {len} bytes",
+                pixels.len(),
+                labels.len()
+            ),
+        ));
     }
     let images = labels
         .iter()
@@ -352,6 +444,6 @@ pub fn dataset_from_images(
         .collect();
     let ds =
         crate::data::user::from_images(name, class_names, images, width, height, channels, seed)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+            .map_err(|e| err(e.into()))?;
     Ok(crate::data::imds::write_imds(&ds))
 }

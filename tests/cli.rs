@@ -62,7 +62,13 @@ fn run_writes_the_results_document_and_a_table() {
     );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
+    assert_eq!(report["comparisons"][0]["approach"], "ovr");
+    assert!(report["comparisons"][0]["interval"].is_array());
+    // `show` prints the same table from the document.
+    let (code, shown, _) = cli(&["show", json.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(shown, out);
     assert_eq!(report["config"]["shapes_classes"], 3);
     assert_eq!(report["approaches"]["ovr"]["models"], 3);
     assert!(
@@ -110,11 +116,19 @@ fn bad_settings_exit_non_zero_with_the_reason() {
         ),
         (
             vec!["run", "--dataset", "imagenet"],
-            "dataset 'imagenet' is neither a bundled set",
+            "dataset: 'imagenet' is neither a bundled set",
         ),
         (
             vec!["run", "--dataset", "digits8x8", "--classes", "3,99"],
             "class index 99 is outside",
+        ),
+        (
+            vec!["run", "--scenario", "nope"],
+            "unknown scenario 'nope' (one of dog-only",
+        ),
+        (
+            vec!["run", "--patience", "3"],
+            "patience: needs a validation fraction above 0",
         ),
         (
             vec!["run", "--dataset", "Cargo.toml"],
@@ -125,4 +139,36 @@ fn bad_settings_exit_non_zero_with_the_reason() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn scenarios_are_listed_and_run_by_name_with_flags_overriding() {
+    let (code, out, _) = cli(&["scenarios"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("dog-only") && out.contains("--approaches shared,ovr,positive-only"),
+        "{out}"
+    );
+    let json = std::env::temp_dir().join(format!("ovr-lab-scenario-{}.json", std::process::id()));
+    let (code, _, err) = cli(&[
+        "run",
+        "--scenario",
+        "dog-only",
+        "--arch",
+        "linear",
+        "--epochs",
+        "1",
+        "--train_per_class",
+        "20",
+        "-q",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["config"]["dataset"], "animals28");
+    assert_eq!(report["config"]["classes"], serde_json::json!([2, 3, 4, 7]));
+    assert_eq!(report["config"]["epochs"], 1);
+    std::fs::remove_file(json).ok();
 }

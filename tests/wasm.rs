@@ -5,8 +5,8 @@
 mod common;
 
 use ovr_lab::data::load_bytes;
-use ovr_lab::experiment::{self, Trainer};
-use std::sync::Arc;
+use ovr_lab::experiment::report::Analyses;
+use ovr_lab::experiment::Run;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
@@ -20,12 +20,9 @@ fn ref_cnn_on_mnist_matches_the_native_accuracy() {
         1,
     )
     .unwrap();
-    let data = Arc::new(experiment::prepare(&cfg, &raw).unwrap());
-    let plans = experiment::jobs(&cfg, &data).unwrap();
-    let result = Trainer::new(&cfg, Arc::clone(&data), plans[0].clone())
-        .unwrap()
-        .run_to_end(&|| 0.0);
-    let report = experiment::assemble(&cfg, &data, &[result]);
+    let run = Run::new(cfg, &raw).unwrap();
+    let result = run.trainer(0).unwrap().run_to_end(&|| 0.0);
+    let report = run.report(&[result], &Analyses::default());
     let acc = report.approaches["shared"].test_accuracy;
     assert!(
         (acc - common::REF_CNN_MNIST_ACCURACY).abs() <= 0.002,

@@ -42,13 +42,45 @@ pub const MAX_IMAGES: usize = 100_000;
 /// Cap on the bytes a compressed input (gzip, deflated ZIP entry) may inflate to: a gzip bomb stops here.
 pub const MAX_DECOMPRESSED: usize = 256 << 20;
 
-/// Datasets shipped with the lab: (name, file name under `www/data/` or `shared/data/`).
-pub const BUNDLED: &[(&str, &str)] = &[
-    ("digits8x8", "digits8x8.bin.gz"),
-    ("mnist28", "mnist28.bin.gz"),
-    ("fashion28", "fashion28.bin.gz"),
-    ("animals28", "animals28.bin.gz"),
+/// A dataset shipped with the lab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Bundled {
+    /// The name settings use (`dataset=mnist28`).
+    pub name: &'static str,
+    /// Its file under `www/data/`.
+    pub file: &'static str,
+    /// What it holds, in a few words (the page's menu).
+    pub label: &'static str,
+}
+
+/// Datasets shipped with the lab: the one list the CLI, the page and the schema read.
+pub const BUNDLED: &[Bundled] = &[
+    Bundled {
+        name: "mnist28",
+        file: "mnist28.bin.gz",
+        label: "handwritten digits",
+    },
+    Bundled {
+        name: "fashion28",
+        file: "fashion28.bin.gz",
+        label: "clothing",
+    },
+    Bundled {
+        name: "animals28",
+        file: "animals28.bin.gz",
+        label: "animal silhouettes (dog, cat, …)",
+    },
+    Bundled {
+        name: "digits8x8",
+        file: "digits8x8.bin.gz",
+        label: "tiny 8×8 digits",
+    },
 ];
+
+/// The bundled dataset called `name`.
+pub fn bundled(name: &str) -> Option<&'static Bundled> {
+    BUNDLED.iter().find(|b| b.name == name)
+}
 
 /// Why a dataset could not be read or built: which file, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]

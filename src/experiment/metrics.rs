@@ -1,7 +1,9 @@
-//! Scores to numbers: accuracy, per-class recall and precision, the confusion matrix, losses and
-//! calibration. Scores are logits, `n × k` row-major.
+//! Scores to numbers: accuracy, per-class recall and precision, the confusion matrix, losses,
+//! calibration and the area under the ROC curve. Scores are `n × k` row-major. Every exponential
+//! and logarithm comes from `libm`, so a number reported natively equals the one reported in wasm.
 
-use crate::nn::loss::sigmoid;
+use super::approach::Task;
+use crate::nn::loss::{sigmoid, softmax_into, softplus};
 use serde::{Deserialize, Serialize};
 
 /// The predicted class of each row: the highest score (NaN counts as lowest, so a diverged
@@ -26,11 +28,15 @@ pub fn accuracy(pred: &[usize], labels: &[u8]) -> f64 {
     if labels.is_empty() {
         return 0.0;
     }
+    hits(pred, labels).iter().filter(|&&h| h).count() as f64 / labels.len() as f64
+}
+
+/// Whether each prediction is right: the paired per-image outcomes the one-seed comparison uses.
+pub fn hits(pred: &[usize], labels: &[u8]) -> Vec<bool> {
     pred.iter()
         .zip(labels)
-        .filter(|(p, &l)| **p == l as usize)
-        .count() as f64
-        / labels.len() as f64
+        .map(|(&p, &l)| p == l as usize)
+        .collect()
 }
 
 /// `confusion[true][predicted]` counts.
@@ -55,6 +61,7 @@ pub struct ClassScore {
 
 pub fn per_class(confusion: &[Vec<u32>], names: &[String]) -> Vec<ClassScore> {
     let k = confusion.len();
+    let ratio = |a: f64, b: u32| if b > 0 { a / b as f64 } else { 0.0 };
     (0..k)
         .map(|c| {
             let support: u32 = confusion[c].iter().sum();
@@ -63,76 +70,119 @@ pub fn per_class(confusion: &[Vec<u32>], names: &[String]) -> Vec<ClassScore> {
             ClassScore {
                 class: c,
                 name: names.get(c).cloned().unwrap_or_default(),
-                recall: if support > 0 {
-                    hit / support as f64
-                } else {
-                    0.0
-                },
-                precision: if predicted > 0 {
-                    hit / predicted as f64
-                } else {
-                    0.0
-                },
+                recall: ratio(hit, support),
+                precision: ratio(hit, predicted),
                 support,
             }
         })
         .collect()
 }
 
-fn softplus(z: f64) -> f64 {
-    z.max(0.0) + (-z.abs()).exp().ln_1p()
+/// Row-wise softmax of logits.
+pub fn softmax_rows(logits: &[f32], k: usize) -> Vec<f32> {
+    let mut out = vec![0.0; logits.len()];
+    for (z, o) in logits.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
+        softmax_into(z, o);
+    }
+    out
 }
 
-/// Mean softmax cross-entropy of the rows.
-pub fn softmax_loss(scores: &[f32], labels: &[u8], k: usize) -> f64 {
-    let mut total = 0.0;
-    for (row, &l) in scores.chunks_exact(k).zip(labels) {
-        let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
-        let lse = row
-            .iter()
-            .map(|&v| (v as f64 - max).exp())
-            .sum::<f64>()
-            .ln()
-            + max;
-        total += lse - row[l as usize] as f64;
+/// Element-wise sigmoid (NaN, from a diverged member, stays NaN).
+pub fn sigmoids(logits: &[f32]) -> Vec<f32> {
+    logits.iter().map(|&z| sigmoid(z)).collect()
+}
+
+/// Rows scaled to sum to 1 (independent sigmoids made into class probabilities; the argmax is
+/// unchanged). A row without a finite positive sum stays as it is.
+pub fn normalise_rows(values: &[f32], k: usize) -> Vec<f32> {
+    let mut out = values.to_vec();
+    for row in out.chunks_exact_mut(k) {
+        let sum: f32 = row.iter().filter(|v| v.is_finite()).sum();
+        if sum > 0.0 && sum.is_finite() {
+            for v in row.iter_mut() {
+                *v /= sum;
+            }
+        }
     }
+    out
+}
+
+/// Mean softmax cross-entropy of logit rows.
+pub fn softmax_loss(logits: &[f32], labels: &[u8], k: usize) -> f64 {
+    let mut p = vec![0.0; k];
+    let total: f64 = logits
+        .chunks_exact(k)
+        .zip(labels)
+        .map(|(row, &l)| (softmax_into(row, &mut p) - row[l as usize]) as f64)
+        .sum();
+    total / labels.len().max(1) as f64
+}
+
+/// Mean cross-entropy of probability rows (an ensemble's averaged softmax).
+pub fn probability_loss(probs: &[f32], labels: &[u8], k: usize) -> f64 {
+    let total: f64 = probs
+        .chunks_exact(k)
+        .zip(labels)
+        .map(|(row, &l)| -libm::log((row[l as usize] as f64).max(1e-12)))
+        .sum();
     total / labels.len().max(1) as f64
 }
 
 /// Mean over rows of the summed binary cross-entropy of each column against "is this the class".
-pub fn binary_loss(scores: &[f32], labels: &[u8], k: usize) -> f64 {
+pub fn binary_loss(logits: &[f32], labels: &[u8], k: usize) -> f64 {
     let mut total = 0.0;
-    for (row, &l) in scores.chunks_exact(k).zip(labels) {
+    for (row, &l) in logits.chunks_exact(k).zip(labels) {
         for (j, &z) in row.iter().enumerate() {
-            let z = z as f64;
             total += if j == l as usize {
                 softplus(-z)
             } else {
                 softplus(z)
-            };
+            } as f64;
         }
     }
     total / labels.len().max(1) as f64
 }
 
-/// The probability a model gives to its predicted class: the top softmax probability, or the
-/// sigmoid of the top score for independent binary outputs.
-pub fn confidence(row: &[f32], softmax: bool) -> f64 {
-    let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-    if softmax {
-        1.0 / row.iter().map(|&v| ((v - max) as f64).exp()).sum::<f64>()
-    } else {
-        sigmoid(max) as f64
+/// A binary model's answer to "is it class `member`?" on each image: accuracy, and the fraction
+/// of the class's images it calls positive (recall).
+pub fn binary_scores(logits: &[f32], labels: &[u8], member: usize) -> (f64, f64) {
+    let (mut right, mut pos, mut found) = (0usize, 0usize, 0usize);
+    for (&z, &l) in logits.iter().zip(labels) {
+        let is = l as usize == member;
+        let says = z > 0.0;
+        right += (is == says) as usize;
+        pos += is as usize;
+        found += (is && says) as usize;
+    }
+    (
+        right as f64 / labels.len().max(1) as f64,
+        found as f64 / pos.max(1) as f64,
+    )
+}
+
+/// Accuracy of one model on its own task: K-way accuracy for softmax models and the trunk, and
+/// for a per-class model its binary accuracy on "is it class `member`?".
+pub fn own_task_accuracy(
+    task: Task,
+    member: usize,
+    logits: &[f32],
+    labels: &[u8],
+    k: usize,
+) -> f64 {
+    match task {
+        Task::Softmax | Task::MultiBinary => accuracy(&predictions(logits, k), labels),
+        Task::Binary => binary_scores(logits, labels, member).0,
     }
 }
 
 /// Expected calibration error over 10 equal-width confidence bins: Σ (bin share) · |accuracy −
-/// mean confidence|.
-pub fn expected_calibration_error(scores: &[f32], labels: &[u8], k: usize, softmax: bool) -> f64 {
-    let pred = predictions(scores, k);
+/// mean confidence|, where a row's confidence is its largest value and its prediction that
+/// value's class. `values` are class probabilities (or, for the raw variant, sigmoids).
+pub fn expected_calibration_error(values: &[f32], labels: &[u8], k: usize) -> f64 {
+    let pred = predictions(values, k);
     let mut bins = [(0usize, 0.0f64, 0.0f64); 10];
-    for ((row, &p), &l) in scores.chunks_exact(k).zip(&pred).zip(labels) {
-        let c = confidence(row, softmax);
+    for ((row, &p), &l) in values.chunks_exact(k).zip(&pred).zip(labels) {
+        let c = row[p] as f64;
         if !c.is_finite() {
             continue;
         }
@@ -150,18 +200,45 @@ pub fn expected_calibration_error(scores: &[f32], labels: &[u8], k: usize, softm
         .sum()
 }
 
-/// Mean and sample standard deviation (0 for one value).
-pub fn mean_std(values: &[f64]) -> (f64, f64) {
-    if values.is_empty() {
-        return (0.0, 0.0);
+/// The largest value of each row (the confidence behind a prediction).
+pub fn row_max(values: &[f32], k: usize) -> Vec<f32> {
+    values
+        .chunks_exact(k)
+        .map(|r| {
+            r.iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(f32::NEG_INFINITY, f32::max)
+        })
+        .collect()
+}
+
+/// Area under the ROC curve for telling `positives` (higher scores expected) from `negatives`:
+/// the probability that a random positive outscores a random negative, ties counting half.
+pub fn auroc(positives: &[f32], negatives: &[f32]) -> f64 {
+    let mut all: Vec<(f32, bool)> = positives
+        .iter()
+        .map(|&v| (v, true))
+        .chain(negatives.iter().map(|&v| (v, false)))
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Mann–Whitney U from average ranks.
+    let mut rank_sum = 0.0f64;
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j < all.len() && all[j].0 == all[i].0 {
+            j += 1;
+        }
+        let rank = (i + j + 1) as f64 / 2.0;
+        rank_sum += all[i..j].iter().filter(|e| e.1).count() as f64 * rank;
+        i = j;
     }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    if values.len() < 2 {
-        return (mean, 0.0);
+    let (p, n) = (positives.len() as f64, negatives.len() as f64);
+    if p == 0.0 || n == 0.0 {
+        return 0.5;
     }
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, var.sqrt())
+    (rank_sum - p * (p + 1.0) / 2.0) / (p * n)
 }
 
 /// Whether a single-output model's test logits are (nearly) the same for every image: its
@@ -175,7 +252,7 @@ pub fn is_constant(logits: &[f32]) -> bool {
     if values.len() < logits.len() || values.is_empty() {
         return true;
     }
-    let (mean, _) = mean_std(&values);
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64;
     var.sqrt() < 1e-3 * (1.0 + mean.abs())
 }
@@ -186,19 +263,12 @@ mod tests {
 
     #[test]
     fn metrics_on_a_known_example() {
+        #[rustfmt::skip]
         let scores = [
-            2.0,
-            1.0,
-            0.0,
-            /**/ 0.0,
-            3.0,
-            1.0,
-            /**/ 0.0,
-            0.5,
-            0.1,
-            /**/ f32::NAN,
-            0.0,
-            1.0,
+            2.0, 1.0, 0.0,
+            0.0, 3.0, 1.0,
+            0.0, 0.5, 0.1,
+            f32::NAN, 0.0, 1.0,
         ];
         let labels = [0u8, 1, 2, 2];
         let pred = predictions(&scores, 3);
@@ -209,17 +279,29 @@ mod tests {
         let pc = per_class(&c, &["a".into(), "b".into(), "c".into()]);
         assert_eq!(pc[2].recall, 0.5);
         assert_eq!(pc[1].precision, 0.5);
-        assert_eq!(mean_std(&[1.0, 3.0]), (2.0, 2f64.sqrt()));
         assert!(is_constant(&[0.5; 10]));
         assert!(!is_constant(&[0.5, 0.6, 0.5]));
+        let p = softmax_rows(&[0.0, 0.0], 2);
+        assert_eq!(p, vec![0.5, 0.5]);
+        assert!((softmax_loss(&[0.0, 0.0], &[1], 2) - 2f64.ln()).abs() < 1e-6);
+        assert_eq!(
+            binary_scores(&[1.0, -1.0, 1.0, -1.0], &[0, 0, 1, 1], 0),
+            (0.5, 0.5)
+        );
     }
 
     #[test]
     fn calibration_error_of_a_perfectly_calibrated_and_an_overconfident_model() {
-        // Two classes, confidence 1.0 and always right: ECE 0.
-        let sure = [10.0f32, -10.0, -10.0, 10.0];
-        assert!(expected_calibration_error(&sure, &[0, 1], 2, true) < 1e-6);
-        // Always confident, always wrong: ECE near 1.
-        assert!(expected_calibration_error(&sure, &[1, 0], 2, true) > 0.99);
+        let sure = softmax_rows(&[10.0, -10.0, -10.0, 10.0], 2);
+        assert!(expected_calibration_error(&sure, &[0, 1], 2) < 1e-6);
+        assert!(expected_calibration_error(&sure, &[1, 0], 2) > 0.99);
+    }
+
+    #[test]
+    fn auroc_of_separated_mixed_and_tied_scores() {
+        assert_eq!(auroc(&[2.0, 3.0], &[0.0, 1.0]), 1.0);
+        assert_eq!(auroc(&[0.0, 1.0], &[2.0, 3.0]), 0.0);
+        assert_eq!(auroc(&[1.0, 1.0], &[1.0, 1.0]), 0.5);
+        assert_eq!(auroc(&[1.0, 3.0], &[2.0]), 0.5);
     }
 }

@@ -1,30 +1,38 @@
-//! The science: approaches, the training schedule, metrics and the results document.
+//! The science: approaches, the training schedule, metrics, statistics and the results document.
 
+pub mod analysis;
 pub mod approach;
 pub mod config;
 pub mod filters;
 pub mod metrics;
+pub mod models;
 pub mod report;
 pub mod run;
+pub mod scenarios;
+pub mod schema;
+pub mod session;
+pub mod split;
+pub mod stats;
 
-pub use approach::{plan, ModelPlan, Task};
+pub use approach::{plan, ModelPlan, Role, Task};
 pub use config::{Approach, Config, Mode};
-pub use report::{assemble, Report};
+pub use report::Report;
 pub use run::{ModelResult, Progress, Trainer};
+pub use session::{Run, RunSession};
 
 use crate::data::Dataset;
-use std::sync::Arc;
+use crate::error::Result;
 
 /// Applies the configuration's data settings (shapes generation is done by the caller, which
 /// knows where bytes come from): class subset and training images per class.
-pub fn prepare(cfg: &Config, data: &Dataset) -> Result<Dataset, String> {
+pub fn prepare(cfg: &Config, data: &Dataset) -> Result<Dataset> {
     let classes = (!cfg.classes.is_empty()).then_some(cfg.classes.as_slice());
     let per_class = (cfg.train_per_class > 0).then_some(cfg.train_per_class);
-    crate::data::select::select(data, classes, per_class).map_err(|e| e.to_string())
+    Ok(crate::data::select::select(data, classes, per_class)?)
 }
 
 /// The shapes dataset a configuration describes.
-pub fn shapes_dataset(cfg: &Config) -> Result<Dataset, String> {
+pub fn shapes_dataset(cfg: &Config) -> Result<Dataset> {
     let sc = crate::data::shapes::ShapesConfig {
         classes: cfg.shapes_classes,
         size: cfg.shapes_size,
@@ -36,44 +44,39 @@ pub fn shapes_dataset(cfg: &Config) -> Result<Dataset, String> {
         rotation: cfg.shapes_rotation,
         seed: cfg.seed,
     };
-    crate::data::shapes::generate(&sc).map_err(|e| e.to_string())
+    Ok(crate::data::shapes::generate(&sc)?)
 }
 
-/// The jobs of a run on prepared data.
-pub fn jobs(cfg: &Config, data: &Dataset) -> Result<Vec<ModelPlan>, String> {
-    let input = crate::nn::Shape::new(data.height, data.width, data.channels);
-    plan(
-        cfg,
-        input,
-        &data.class_names,
-        &data.train.per_class(data.num_classes()),
-    )
-}
-
-/// Trains every model of the run on `threads` threads (one model per thread at a time) and
-/// assembles the report. Results do not depend on the thread count. `on_done` is told of each
-/// finished model.
+/// Trains every model of `session`'s run on `threads` threads (one model per thread at a time),
+/// recording each result, then makes the analyses. Results do not depend on the thread count.
+/// `on_start` and `on_done` hear of each model (for progress).
 pub fn run_all(
-    cfg: &Config,
-    data: Arc<Dataset>,
+    session: &mut RunSession,
     threads: usize,
     now: &(dyn Fn() -> f64 + Sync),
-    on_done: &(dyn Fn(&ModelResult) + Sync),
-) -> Result<Report, String> {
-    let plans = jobs(cfg, &data)?;
+    observer: &(dyn Fn(&Trainer, Option<&run::Progress>) + Sync),
+) -> Result<()> {
+    let run = session.run();
+    let n = run.plans.len();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(Vec::with_capacity(plans.len()));
-    let error = std::sync::Mutex::new(None::<String>);
+    let results = std::sync::Mutex::new(Vec::with_capacity(n));
+    let error = std::sync::Mutex::new(None);
     std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, plans.len().max(1)) {
+        for _ in 0..threads.clamp(1, n.max(1)) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some(plan) = plans.get(i) else { break };
-                match Trainer::new(cfg, Arc::clone(&data), plan.clone()) {
-                    Ok(t) => {
-                        let r = t.run_to_end(now);
-                        on_done(&r);
-                        results.lock().unwrap().push(r);
+                if i >= n {
+                    break;
+                }
+                match run.trainer(i) {
+                    Ok(mut t) => {
+                        observer(&t, None);
+                        let t0 = now();
+                        while !t.is_done() {
+                            let p = t.advance(16);
+                            observer(&t, Some(&p));
+                        }
+                        results.lock().unwrap().push(t.finish(now() - t0));
                     }
                     Err(e) => {
                         *error.lock().unwrap() = Some(e);
@@ -86,7 +89,30 @@ pub fn run_all(
     if let Some(e) = error.into_inner().unwrap() {
         return Err(e);
     }
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|r| r.plan.index);
-    Ok(assemble(cfg, &data, &results))
+    for r in results.into_inner().unwrap() {
+        session.record(r)?;
+    }
+    session.analyse()
+}
+
+/// Everything a shell needs to show the lab's choices, declared once: the settings, the bundled
+/// datasets, the approaches with their names, and the scenarios.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Catalog {
+    pub settings: Vec<schema::Setting>,
+    pub datasets: Vec<crate::data::Bundled>,
+    pub approaches: Vec<report::ApproachInfo>,
+    pub scenarios: Vec<scenarios::Scenario>,
+}
+
+pub fn catalog() -> Catalog {
+    Catalog {
+        settings: config::settings(),
+        datasets: crate::data::BUNDLED.to_vec(),
+        approaches: <Approach as schema::Choice>::ALL
+            .iter()
+            .map(|&a| report::ApproachInfo::of(a))
+            .collect(),
+        scenarios: scenarios::scenarios(),
+    }
 }

@@ -1,19 +1,22 @@
 //! Training one model: the schedule, deterministic for a seed. A [`Trainer`] advances a few
 //! batches at a time so that a worker can report progress, pause and stop between calls.
+//!
+//! Pairing: a run seed fixes the data order, the augmentation draws and the validation split of
+//! every model of that seed; a model's initial weights are keyed by (seed, approach, member), so
+//! a model is the same whatever else the run trains.
 
 use super::approach::{ModelPlan, Task};
-use super::config::{Approach, Config};
+use super::config::{Approach, Balance, Config, Init};
+use super::metrics::own_task_accuracy;
+use super::split::TrainSplit;
 use crate::data::batches::{fill_batch_augmented, Augment};
-use crate::data::Dataset;
+use crate::data::{Dataset, Split};
+use crate::error::Result;
 use crate::nn::loss::{sigmoid_binary_cross_entropy, softmax_cross_entropy};
 use crate::nn::{Network, Optimizer, OptimizerSpec};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// At most this many training images are scored after each epoch for the train-accuracy curve
-/// (a fixed, class-balanced prefix of the training split).
-pub const TRAIN_EVAL_LIMIT: usize = 2000;
 
 /// Streams of the seeded generator, so that each use of randomness is independent of the others.
 const STREAM_ORDER: u64 = 1;
@@ -32,6 +35,16 @@ pub enum ModelStatus {
     },
 }
 
+/// Why a trained model stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// It trained every epoch it was given.
+    MaxEpochs,
+    /// Its validation accuracy had not improved for `patience` epochs: it stopped improving.
+    Patience,
+}
+
 /// A model's state at the end of one epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
@@ -41,8 +54,14 @@ pub struct EpochRecord {
     pub train_loss: f32,
     /// Logits on every test image, `test_count × outputs`.
     pub test_scores: Vec<f32>,
-    /// Logits on the first `TRAIN_EVAL_LIMIT` training images.
+    /// Logits on the training images scored for the train-accuracy curve.
     pub train_scores: Vec<f32>,
+    /// Logits on the validation images (empty without a validation split).
+    #[serde(default)]
+    pub val_scores: Vec<f32>,
+    /// Accuracy on the model's own task on the validation images.
+    #[serde(default)]
+    pub val_accuracy: Option<f64>,
     /// Training FLOPs spent so far by this model.
     pub flops: u64,
 }
@@ -53,19 +72,48 @@ pub struct ModelResult {
     pub plan: ModelPlan,
     pub status: ModelStatus,
     pub epochs: Vec<EpochRecord>,
+    /// The epoch (1-based) whose weights the model ends with: the best on validation when early
+    /// stopping is on, else the last.
+    #[serde(default)]
+    pub best_epoch: usize,
+    #[serde(default)]
+    pub stop: Option<Stop>,
     /// First conv layer, `[kernel, kernel, channels, filters]`, at initialisation and now.
     pub filter_shape: Vec<usize>,
     pub filters_init: Vec<f32>,
     pub filters: Vec<f32>,
+    /// Every parameter of the final model (empty in the snapshots of a model still training).
+    #[serde(default)]
+    pub weights: Vec<f32>,
     /// Wall time of training, measured by the caller (the engine has no clock).
     pub train_seconds: f64,
+}
+
+impl ModelResult {
+    /// The record of the weights the model ends with (or has now).
+    pub fn final_record(&self) -> Option<&EpochRecord> {
+        match self.best_epoch {
+            0 => self.epochs.last(),
+            e => self.epochs.get(e - 1),
+        }
+    }
+
+    /// The record that stands for this model at epoch `e` (0-based): that epoch's, or, after it
+    /// stopped early, the one it ended with.
+    pub fn record_at(&self, e: usize) -> Option<&EpochRecord> {
+        match self.epochs.get(e) {
+            Some(r) => Some(r),
+            None if self.status != ModelStatus::Training => self.final_record(),
+            None => None,
+        }
+    }
 }
 
 /// Where a trainer is, returned by every [`Trainer::advance`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub index: usize,
-    /// Epochs completed.
+    /// Epochs completed, and the most this model trains.
     pub epoch: usize,
     pub epochs: usize,
     /// Batches completed in the current epoch, and batches per epoch.
@@ -79,45 +127,42 @@ pub struct Progress {
     pub status: ModelStatus,
 }
 
-pub struct Trainer {
-    plan: ModelPlan,
-    cfg: Config,
-    data: Arc<Dataset>,
-    net: Network,
-    opt: Optimizer,
-    augment: Augment,
-    augment_rng: Rng,
-    /// Training indices of the current epoch, in visiting order.
-    order: Vec<usize>,
-    batches_per_epoch: usize,
+/// FNV-1a of an id: a stable number for a name, whatever order the approaches are listed in.
+fn fnv1a(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The initial weights of a planned model: keyed by (seed, approach, member), or by the seed
+/// alone when every model starts from the same weights.
+pub fn initial_network(cfg: &Config, plan: &ModelPlan) -> Result<Network> {
+    let key = match cfg.init {
+        Init::Same => 0,
+        Init::Independent => fnv1a(plan.approach.id()) ^ (1 + plan.member as u64),
+    };
+    let mut rng = Rng::derive(Rng::derive(plan.seed, STREAM_INIT).next_u64(), key);
+    Ok(Network::new(&plan.spec, &mut rng)?)
+}
+
+/// The training order of one epoch for this model, from the seed's shared order of the fitting
+/// images.
+pub fn epoch_order(
+    cfg: &Config,
+    plan: &ModelPlan,
+    data: &Dataset,
+    split: &TrainSplit,
     epoch: usize,
-    batch: usize,
-    steps: usize,
-    total_steps: usize,
-    loss_sum: f64,
-    x: Vec<f32>,
-    y: Vec<u8>,
-    targets: Vec<f32>,
-    grad: Vec<f32>,
-    pos_weight: f32,
-    flops: u64,
-    status: ModelStatus,
-    records: Vec<EpochRecord>,
-    filters_init: Vec<f32>,
-}
-
-/// The seed of the data order for a run seed: one order per seed, shared by every approach.
-fn order_seed(seed: u64) -> u64 {
-    Rng::derive(seed, STREAM_ORDER).next_u64()
-}
-
-/// The training order of one epoch for this model, derived from the run's shared order.
-pub fn epoch_order(cfg: &Config, plan: &ModelPlan, data: &Dataset, epoch: usize) -> Vec<usize> {
-    let mut all: Vec<usize> = (0..data.train.count()).collect();
-    Rng::derive(order_seed(plan.seed), epoch as u64).shuffle(&mut all);
+) -> Vec<usize> {
+    let mut all = split.fit.clone();
+    Rng::derive(
+        Rng::derive(plan.seed, STREAM_ORDER).next_u64(),
+        epoch as u64,
+    )
+    .shuffle(&mut all);
     match plan.approach {
         Approach::PositiveOnly => all.retain(|&i| data.train.labels[i] as usize == plan.member),
-        Approach::Ovr if cfg.balance == "batches" => {
+        Approach::Ovr if cfg.balance == Balance::Batches => {
             // Alternate positives and negatives (each in the shared order, cycling the smaller
             // side) so that half of every batch is positive; the epoch keeps its length.
             let (pos, neg): (Vec<usize>, Vec<usize>) = all
@@ -140,22 +185,85 @@ pub fn epoch_order(cfg: &Config, plan: &ModelPlan, data: &Dataset, epoch: usize)
     all
 }
 
+/// Logits of `net` on images `indices` of `split` (all of them when `None`).
+pub fn score_images(
+    net: &mut Network,
+    data: &Dataset,
+    split: &Split,
+    indices: Option<&[usize]>,
+) -> Vec<f32> {
+    let image = data.image_len();
+    let n = indices.map_or(split.count(), <[usize]>::len);
+    let k = net.outputs();
+    let mut scores = vec![0.0; n * k];
+    let chunk = 256;
+    let mut x = vec![0.0f32; chunk * image];
+    for start in (0..n).step_by(chunk) {
+        let m = chunk.min(n - start);
+        for j in 0..m {
+            let i = indices.map_or(start + j, |ix| ix[start + j]);
+            for (dst, &p) in x[j * image..(j + 1) * image]
+                .iter_mut()
+                .zip(split.image(i, image))
+            {
+                *dst = p as f32 / 255.0;
+            }
+        }
+        net.infer(&x[..m * image], m, &mut scores[start * k..(start + m) * k]);
+    }
+    scores
+}
+
+/// Early stopping's memory: the best validation accuracy so far, its epoch and weights.
+struct Best {
+    accuracy: f64,
+    epoch: usize,
+    params: Vec<f32>,
+}
+
+pub struct Trainer {
+    plan: ModelPlan,
+    cfg: Config,
+    data: Arc<Dataset>,
+    split: Arc<TrainSplit>,
+    net: Network,
+    opt: Optimizer,
+    augment: Augment,
+    augment_rng: Rng,
+    /// Training indices of the current epoch, in visiting order.
+    order: Vec<usize>,
+    batches_per_epoch: usize,
+    epoch: usize,
+    batch: usize,
+    steps: usize,
+    total_steps: usize,
+    loss_sum: f64,
+    x: Vec<f32>,
+    y: Vec<u8>,
+    targets: Vec<f32>,
+    grad: Vec<f32>,
+    pos_weight: f32,
+    flops: u64,
+    status: ModelStatus,
+    stop: Option<Stop>,
+    best: Option<Best>,
+    records: Vec<EpochRecord>,
+    filters_init: Vec<f32>,
+}
+
 impl Trainer {
-    pub fn new(cfg: &Config, data: Arc<Dataset>, plan: ModelPlan) -> Result<Self, String> {
+    pub fn new(
+        cfg: &Config,
+        data: Arc<Dataset>,
+        split: Arc<TrainSplit>,
+        plan: ModelPlan,
+    ) -> Result<Self> {
         let k = data.num_classes();
-        // Independent init: each model its own stream. Same init: one stream per seed, so models
-        // of the same shape start from identical conv weights.
-        let init_stream = if cfg.init == "same" {
-            0
-        } else {
-            1 + plan.index as u64
-        };
-        let mut init_rng = Rng::derive(Rng::derive(plan.seed, STREAM_INIT).next_u64(), init_stream);
-        let net = Network::new(&plan.spec, &mut init_rng)?;
+        let net = initial_network(cfg, &plan)?;
         let opt = Optimizer::new(
             OptimizerSpec {
                 kind: cfg.optimizer,
-                lr: cfg.lr,
+                lr: plan.lr,
                 momentum: cfg.momentum,
                 weight_decay: cfg.weight_decay,
                 schedule: cfg.schedule,
@@ -169,7 +277,7 @@ impl Trainer {
             .first_conv()
             .map(|(_, w)| w.to_vec())
             .unwrap_or_default();
-        let pos_weight = if cfg.balance == "weight" && plan.task != Task::Softmax {
+        let pos_weight = if cfg.balance == Balance::Weight && plan.task != Task::Softmax {
             (k - 1) as f32
         } else {
             1.0
@@ -179,13 +287,13 @@ impl Trainer {
                 shift: cfg.augment_shift,
                 hflip: cfg.augment_flip,
             },
-            augment_rng: Rng::derive(plan.seed, STREAM_AUGMENT ^ ((plan.index as u64) << 8)),
+            augment_rng: Rng::derive(plan.seed, STREAM_AUGMENT),
             order: Vec::new(),
             batches_per_epoch,
             epoch: 0,
             batch: 0,
             steps: 0,
-            total_steps: batches_per_epoch * cfg.epochs,
+            total_steps: batches_per_epoch * plan.max_epochs,
             loss_sum: 0.0,
             x: vec![0.0; batch * data.image_len()],
             y: vec![0; batch],
@@ -198,10 +306,13 @@ impl Trainer {
             } else {
                 ModelStatus::Training
             },
+            stop: None,
+            best: None,
             records: Vec::new(),
             filters_init,
             cfg: cfg.clone(),
             data,
+            split,
             net,
             opt,
             plan,
@@ -232,7 +343,8 @@ impl Trainer {
         let mut left = max_batches.max(1);
         while left > 0 && !self.is_done() {
             if self.batch == 0 {
-                self.order = epoch_order(&self.cfg, &self.plan, &self.data, self.epoch);
+                self.order =
+                    epoch_order(&self.cfg, &self.plan, &self.data, &self.split, self.epoch);
                 self.loss_sum = 0.0;
             }
             let loss = self.train_batch();
@@ -260,7 +372,7 @@ impl Trainer {
         Progress {
             index: self.plan.index,
             epoch: self.epoch,
-            epochs: self.cfg.epochs,
+            epochs: self.plan.max_epochs,
             batch: self.batch,
             batches: self.batches_per_epoch,
             fraction: if self.is_done() { 1.0 } else { fraction },
@@ -316,7 +428,7 @@ impl Trainer {
         let lr = self
             .cfg
             .schedule
-            .rate(self.cfg.lr, self.steps, self.total_steps);
+            .rate(self.plan.lr, self.steps, self.total_steps);
         self.opt.step(&mut self.net.params, &self.net.grads, lr);
         self.steps += 1;
         self.flops += n as u64 * self.plan.flops_per_train_sample;
@@ -330,59 +442,80 @@ impl Trainer {
     fn finish_epoch(&mut self, train_loss: f32) {
         self.epoch += 1;
         self.batch = 0;
-        let test_scores = self.score(false);
-        let train_scores = self.score(true);
+        let d = Arc::clone(&self.data);
+        let s = Arc::clone(&self.split);
+        let test_scores = score_images(&mut self.net, &d, &d.test, None);
+        let train_scores = score_images(&mut self.net, &d, &d.train, Some(s.train_eval()));
+        let val_scores = score_images(&mut self.net, &d, &d.train, Some(&s.validation));
         // A finite loss with overflowing outputs is divergence too (and JSON has no NaN).
         if !test_scores
             .iter()
             .chain(&train_scores)
+            .chain(&val_scores)
             .all(|v| v.is_finite())
         {
             self.status = ModelStatus::Diverged { epoch: self.epoch };
             return;
         }
+        let val_accuracy = (!s.validation.is_empty()).then(|| {
+            let labels = TrainSplit::labels(&d, &s.validation);
+            own_task_accuracy(
+                self.plan.task,
+                self.plan.member,
+                &val_scores,
+                &labels,
+                d.num_classes(),
+            )
+        });
         self.records.push(EpochRecord {
             epoch: self.epoch,
             train_loss,
             test_scores,
             train_scores,
+            val_scores,
+            val_accuracy,
             flops: self.flops,
         });
-        if self.epoch == self.cfg.epochs {
-            self.status = ModelStatus::Trained;
+        self.track_best(val_accuracy);
+        if !self.is_done() && self.epoch == self.plan.max_epochs {
+            self.end(Stop::MaxEpochs);
         }
     }
 
-    /// Logits on the test split, or on the training prefix used for train accuracy.
-    fn score(&mut self, train: bool) -> Vec<f32> {
-        let d = Arc::clone(&self.data);
-        let split = if train { &d.train } else { &d.test };
-        let n = if train {
-            split.count().min(TRAIN_EVAL_LIMIT)
-        } else {
-            split.count()
+    /// Early stopping: remembers the best validation epoch, and stops after `patience` epochs
+    /// without a strict improvement.
+    fn track_best(&mut self, val_accuracy: Option<f64>) {
+        let (Some(acc), true) = (val_accuracy, self.cfg.patience > 0) else {
+            return;
         };
-        let image = d.image_len();
-        let k = self.net.outputs();
-        let mut scores = vec![0.0; n * k];
-        let chunk = 256;
-        let mut x = vec![0.0f32; chunk * image];
-        for start in (0..n).step_by(chunk) {
-            let m = chunk.min(n - start);
-            for (dst, &p) in x[..m * image]
-                .iter_mut()
-                .zip(&split.images[start * image..(start + m) * image])
-            {
-                *dst = p as f32 / 255.0;
-            }
-            self.net
-                .infer(&x[..m * image], m, &mut scores[start * k..(start + m) * k]);
+        if self.best.as_ref().is_none_or(|b| acc > b.accuracy) {
+            self.best = Some(Best {
+                accuracy: acc,
+                epoch: self.epoch,
+                params: self.net.params.clone(),
+            });
+        } else if self.epoch - self.best.as_ref().map_or(0, |b| b.epoch) >= self.cfg.patience {
+            self.end(Stop::Patience);
         }
-        scores
     }
 
-    /// The result so far, leaving the trainer running (for live views).
-    pub fn snapshot(&self, train_seconds: f64) -> ModelResult {
+    /// Ends training (once); with early stopping the model goes back to its best weights.
+    fn end(&mut self, why: Stop) {
+        if self.is_done() {
+            return;
+        }
+        self.status = ModelStatus::Trained;
+        self.stop = Some(why);
+        if let Some(best) = self.best.as_mut() {
+            self.net.params = std::mem::take(&mut best.params);
+        }
+    }
+
+    fn best_epoch(&self) -> usize {
+        self.best.as_ref().map_or(self.records.len(), |b| b.epoch)
+    }
+
+    fn result(&self, weights: Vec<f32>, train_seconds: f64) -> ModelResult {
         // A diverged model's weights may have overflowed: shown as 0 (JSON has no NaN).
         let (filter_shape, filters) = match self.net.first_conv() {
             Some((t, w)) => (
@@ -397,32 +530,32 @@ impl Trainer {
             status: self.status.clone(),
             plan: self.plan.clone(),
             epochs: self.records.clone(),
+            best_epoch: self.best_epoch(),
+            stop: self.stop,
             filter_shape,
             filters_init: self.filters_init.clone(),
             filters,
+            weights,
             train_seconds,
         }
     }
 
+    /// The result so far, leaving the trainer running (for live views; no weights).
+    pub fn snapshot(&self, train_seconds: f64) -> ModelResult {
+        self.result(Vec::new(), train_seconds)
+    }
+
     /// Ends the job: `train_seconds` is the wall time the caller measured.
-    pub fn finish(self, train_seconds: f64) -> ModelResult {
-        let (filter_shape, filters) = match self.net.first_conv() {
-            Some((t, w)) => (t.shape.clone(), w.to_vec()),
-            None => (Vec::new(), Vec::new()),
-        };
-        ModelResult {
-            status: if self.status == ModelStatus::Training {
-                ModelStatus::Trained
-            } else {
-                self.status
-            },
-            plan: self.plan,
-            epochs: self.records,
-            filter_shape,
-            filters_init: self.filters_init,
-            filters,
-            train_seconds,
+    pub fn finish(mut self, train_seconds: f64) -> ModelResult {
+        if self.status == ModelStatus::Training {
+            self.end(Stop::MaxEpochs);
         }
+        let weights = if self.net.params.iter().all(|p| p.is_finite()) {
+            self.net.params.clone()
+        } else {
+            Vec::new()
+        };
+        self.result(weights, train_seconds)
     }
 
     /// Runs the whole job (for the CLI and tests).

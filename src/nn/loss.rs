@@ -2,6 +2,22 @@
 //! the batch and writes the gradient with respect to the logits. Exponentials and logarithms come
 //! from `libm` so that native and wasm agree bit for bit.
 
+/// The softmax of one row of logits, written to `out`; returns the row's log-sum-exp. The one
+/// softmax of the crate: losses, metrics and the draw panel all use it.
+pub fn softmax_into(z: &[f32], out: &mut [f32]) -> f32 {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for (o, &zi) in out.iter_mut().zip(z) {
+        *o = libm::expf(zi - max);
+        sum += *o;
+    }
+    let inv = 1.0 / sum;
+    for o in out.iter_mut() {
+        *o *= inv;
+    }
+    max + libm::logf(sum)
+}
+
 /// K-way softmax cross-entropy. `logits` is batch × k, `labels` holds class indices.
 pub fn softmax_cross_entropy(logits: &[f32], labels: &[u8], k: usize, grad: &mut [f32]) -> f32 {
     let batch = labels.len();
@@ -13,16 +29,10 @@ pub fn softmax_cross_entropy(logits: &[f32], labels: &[u8], k: usize, grad: &mut
         .zip(grad.chunks_exact_mut(k))
         .zip(labels)
     {
-        let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0f32;
-        for (gi, &zi) in g.iter_mut().zip(z) {
-            *gi = libm::expf(zi - max);
-            sum += *gi;
-        }
-        let log_sum = libm::logf(sum);
-        total += (log_sum - (z[label as usize] - max)) as f64;
+        let log_sum = softmax_into(z, g);
+        total += (log_sum - z[label as usize]) as f64;
         for gi in g.iter_mut() {
-            *gi *= scale / sum;
+            *gi *= scale;
         }
         g[label as usize] -= scale;
     }
@@ -30,7 +40,7 @@ pub fn softmax_cross_entropy(logits: &[f32], labels: &[u8], k: usize, grad: &mut
 }
 
 /// log(1 + e^z) without overflow.
-fn softplus(z: f32) -> f32 {
+pub fn softplus(z: f32) -> f32 {
     z.max(0.0) + libm::log1pf(libm::expf(-z.abs()))
 }
 

@@ -15,8 +15,19 @@ pub mod spec;
 pub mod weights;
 
 pub use network::{Network, ParamTensor};
+
+/// Why a network cannot be built or loaded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    /// The description asks for something the engine does not build (sizes, layer order).
+    #[error("{0}")]
+    Spec(String),
+    /// A weights file that cannot be read, or does not fit its network.
+    #[error("{0}")]
+    Weights(String),
+}
 pub use optim::{Optimizer, OptimizerKind, OptimizerSpec, Schedule};
-pub use spec::{LayerSpec, NetSpec, Padding, Shape};
+pub use spec::{LayerPlan, LayerSpec, NetSpec, Padding, Shape};
 
 use ndarray::{Array2, Array4, ArrayView4};
 

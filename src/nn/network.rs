@@ -7,6 +7,7 @@ use super::conv::Conv;
 use super::dense::Dense;
 use super::pool::MaxPool;
 use super::spec::{LayerPlan, LayerSpec, NetSpec, Shape};
+use super::NetError;
 use crate::rng::Rng;
 
 enum Layer {
@@ -57,7 +58,7 @@ pub struct Network {
 impl Network {
     /// A network with He-initialised weights (normal, std √(2/fan-in)) and zero biases, drawn
     /// from `rng` layer by layer.
-    pub fn new(spec: &NetSpec, rng: &mut Rng) -> Result<Self, String> {
+    pub fn new(spec: &NetSpec, rng: &mut Rng) -> Result<Self, NetError> {
         let mut net = Self::zeroed(spec, Rng::derive(rng.next_u64(), 0xD80F))?;
         for t in &net.tensors {
             if t.name != "weights" {
@@ -81,20 +82,20 @@ impl Network {
         spec: &NetSpec,
         params: Vec<f32>,
         dropout_seed: u64,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, NetError> {
         let mut net = Self::zeroed(spec, Rng::new(dropout_seed))?;
         if params.len() != net.params.len() {
-            return Err(format!(
+            return Err(NetError::Weights(format!(
                 "the network has {} parameters but {} were given",
                 net.params.len(),
                 params.len()
-            ));
+            )));
         }
         net.params = params;
         Ok(net)
     }
 
-    fn zeroed(spec: &NetSpec, dropout_rng: Rng) -> Result<Self, String> {
+    fn zeroed(spec: &NetSpec, dropout_rng: Rng) -> Result<Self, NetError> {
         let plans = spec.plan()?;
         let mut layers = Vec::with_capacity(plans.len());
         let mut tensors = Vec::new();
@@ -221,6 +222,16 @@ impl Network {
         }
         let n = batch * self.outputs();
         &self.acts[self.layers.len()][..n]
+    }
+
+    /// The output of layer `layer` for the `batch` images of the last forward pass.
+    pub fn layer_output(&self, layer: usize, batch: usize) -> &[f32] {
+        &self.acts[layer + 1][..batch * self.plans[layer].output.len()]
+    }
+
+    /// Every layer's shapes, parameters and FLOPs.
+    pub fn layer_plans(&self) -> &[LayerPlan] {
+        &self.plans
     }
 
     /// Logits for `batch` images, computed in chunks small enough to stay in cache; written to

@@ -1,5 +1,6 @@
 //! A network described as data: serialisable, validated, and able to tell its own size and cost.
 
+use super::NetError;
 use serde::{Deserialize, Serialize};
 
 /// Zero padding of a convolution.
@@ -87,7 +88,11 @@ pub const MAX_PARAMS: usize = 5_000_000;
 
 impl NetSpec {
     /// Checks the spec and works out every layer's shapes, parameters and FLOPs.
-    pub fn plan(&self) -> Result<Vec<LayerPlan>, String> {
+    pub fn plan(&self) -> Result<Vec<LayerPlan>, NetError> {
+        self.checked_plan().map_err(NetError::Spec)
+    }
+
+    fn checked_plan(&self) -> Result<Vec<LayerPlan>, String> {
         let mut shape = self.input;
         if shape.is_empty() || shape.height > 256 || shape.width > 256 || shape.channels > 4 {
             return Err(format!(
@@ -200,18 +205,18 @@ impl NetSpec {
     }
 
     /// Number of trainable parameters.
-    pub fn param_count(&self) -> Result<usize, String> {
+    pub fn param_count(&self) -> Result<usize, NetError> {
         Ok(self.plan()?.iter().map(|p| p.params).sum())
     }
 
     /// Forward FLOPs for one image (multiply-adds ×2 of conv and dense layers).
-    pub fn flops_per_image(&self) -> Result<u64, String> {
+    pub fn flops_per_image(&self) -> Result<u64, NetError> {
         Ok(self.plan()?.iter().map(|p| p.flops).sum())
     }
 
     /// FLOPs spent on one training sample: the forward pass, the weight gradients (as costly as
     /// the forward pass), and the input gradients of every layer but the first weighted one.
-    pub fn flops_per_train_sample(&self) -> Result<u64, String> {
+    pub fn flops_per_train_sample(&self) -> Result<u64, NetError> {
         let plans = self.plan()?;
         let forward: u64 = plans.iter().map(|p| p.flops).sum();
         let first_weighted = plans.iter().find(|p| p.flops > 0).map_or(0, |p| p.flops);
@@ -222,7 +227,7 @@ impl NetSpec {
     /// layer's activations, the padded and spread copies a convolution keeps, two gradient
     /// buffers as wide as the widest layer, and the parameters four times over (weights,
     /// gradients, two optimiser moments).
-    pub fn training_bytes(&self, batch: usize) -> Result<u64, String> {
+    pub fn training_bytes(&self, batch: usize) -> Result<u64, NetError> {
         let plans = self.plan()?;
         let mut per_image = self.input.len() as u64;
         let mut widest = self.input.len() as u64;
@@ -245,7 +250,7 @@ impl NetSpec {
     }
 
     /// Number of logits.
-    pub fn outputs(&self) -> Result<usize, String> {
+    pub fn outputs(&self) -> Result<usize, NetError> {
         Ok(self.plan()?.last().map_or(0, |p| p.output.len()))
     }
 }
@@ -333,10 +338,10 @@ mod tests {
             stride: 1,
             padding: Padding::Same,
         };
-        assert!(spec.plan().unwrap_err().contains("odd kernel"));
+        assert!(spec.plan().unwrap_err().to_string().contains("odd kernel"));
         spec.layers.remove(0);
         spec.layers.remove(5); // flatten
-        assert!(spec.plan().unwrap_err().contains("flatten"));
+        assert!(spec.plan().unwrap_err().to_string().contains("flatten"));
         let tiny = small_cnn(Shape::new(3, 3, 1), 4, 4, 7, 2);
         assert!(tiny.plan().is_err());
     }

@@ -4,6 +4,7 @@
 
 use super::network::Network;
 use super::spec::NetSpec;
+use super::NetError;
 
 const MAGIC: &[u8; 4] = b"OVRW";
 pub const WEIGHTS_VERSION: u32 = 1;
@@ -29,7 +30,12 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Reads a saved network. When `expected` is given, the file must hold exactly that architecture.
-pub fn load(bytes: &[u8], expected: Option<&NetSpec>) -> Result<Network, String> {
+pub fn load(bytes: &[u8], expected: Option<&NetSpec>) -> Result<Network, NetError> {
+    let (spec, params) = read(bytes, expected).map_err(NetError::Weights)?;
+    Network::with_params(&spec, params, 0)
+}
+
+fn read(bytes: &[u8], expected: Option<&NetSpec>) -> Result<(NetSpec, Vec<f32>), String> {
     if bytes.get(..4) != Some(MAGIC) {
         return Err("not an ovr-lab weights file (wrong magic)".into());
     }
@@ -52,7 +58,7 @@ pub fn load(bytes: &[u8], expected: Option<&NetSpec>) -> Result<Network, String>
     }
     let count_at = 12 + spec_len;
     let count = u32_at(bytes, count_at).ok_or("truncated parameter count")? as usize;
-    let expected_count = spec.param_count()?;
+    let expected_count = spec.param_count().map_err(|e| e.to_string())?;
     if count != expected_count {
         return Err(format!(
             "the architecture has {expected_count} parameters but the file says {count}"
@@ -70,5 +76,5 @@ pub fn load(bytes: &[u8], expected: Option<&NetSpec>) -> Result<Network, String>
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
         .collect();
-    Network::with_params(&spec, params, 0)
+    Ok((spec, params))
 }

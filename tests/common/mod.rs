@@ -15,15 +15,17 @@ pub fn ref_cnn_mnist_config() -> Config {
         batch: 32,
         seeds: 1,
         seed: 1,
+        // No representation analysis: it would add a second shared model (the noise floor).
+        probe_size: 0,
         ..Config::default()
     }
 }
 
 /// Test accuracy of that run as the native build computes it. The wasm test must land within 0.2
 /// points of it (the engine is designed to give the same bits, so it lands exactly on it).
-pub const REF_CNN_MNIST_ACCURACY: f64 = 0.963;
+pub const REF_CNN_MNIST_ACCURACY: f64 = 0.957;
 
 /// The mean training loss of its last epoch, to the bit: the engine sums in the same order
 /// natively (SSE or AVX2) and in wasm (SIMD128) and uses no FMA, so the same seed gives the same
 /// bits everywhere. A change to the kernels' summation order changes this number.
-pub const REF_CNN_MNIST_LAST_LOSS: f64 = 0.09274110198020935;
+pub const REF_CNN_MNIST_LAST_LOSS: f64 = 0.1012205109000206;

@@ -1,0 +1,93 @@
+//! The results as text: one row per approach, then each comparison's verdict sentence and the
+//! other findings, exactly as the report states them.
+
+use ovr_lab::experiment::Report;
+
+pub fn table(report: &Report) -> String {
+    let d = &report.dataset;
+    let mut out = format!(
+        "{} · {} classes · {} train / {} test images{}\n",
+        d.name,
+        d.class_names.len(),
+        d.train_count,
+        d.test_count,
+        if d.validation_count > 0 {
+            format!(" ({} held out for validation per seed)", d.validation_count)
+        } else {
+            String::new()
+        }
+    );
+    let seeds = report.config.seeds;
+    out += &format!(
+        "{:<16} {:>6} {:>19} {:>7} {:>10} {:>10} {:>9} {:>6}  notes\n",
+        "approach",
+        "models",
+        if seeds > 1 {
+            "test acc ± sd"
+        } else {
+            "test acc (1 run)"
+        },
+        "lr",
+        "params",
+        "MFLOP/img",
+        "train s",
+        "ECE"
+    );
+    for info in &report.approach_order {
+        let Some(a) = report.approaches.get(&info.id) else {
+            out += &format!("{:<16} no model finished\n", info.id);
+            continue;
+        };
+        let acc = match a.seed_accuracies.len() {
+            0 => "—".to_string(),
+            1 => format!("{:.2}%", 100.0 * a.test_accuracy),
+            _ => format!(
+                "{:.2}% ± {:.2}",
+                100.0 * a.test_accuracy,
+                100.0 * a.test_accuracy_std
+            ),
+        };
+        let mut notes = Vec::new();
+        if !a.collapsed.is_empty() {
+            notes.push(format!("{} collapsed", a.collapsed.len()));
+        }
+        if !a.diverged.is_empty() {
+            notes.push(format!("{} diverged", a.diverged.len()));
+        }
+        if !a.complete {
+            notes.push("incomplete".into());
+        }
+        out += &format!(
+            "{:<16} {:>6} {:>19} {:>7} {:>10} {:>10.2} {:>9.1} {:>6.3}  {}\n",
+            a.id,
+            a.models,
+            acc,
+            a.lr,
+            a.params,
+            a.flops_per_image as f64 / 1e6,
+            a.train_seconds,
+            a.calibration.ece,
+            notes.join(", ")
+        );
+    }
+    if !report.comparisons.is_empty() {
+        out += "\ncomparisons (95% intervals; docs/results.md):\n";
+        for c in &report.comparisons {
+            out += &format!(
+                "  {:<16} {:<19} {}\n",
+                c.approach,
+                c.overall.verdict.words(),
+                c.text
+            );
+        }
+    }
+    for key in ["cost", "training", "representations", "transfer", "ood"] {
+        for line in report.findings.get(key).into_iter().flatten() {
+            out += &format!("{key}: {line}\n");
+        }
+    }
+    for n in &report.notes {
+        out += &format!("note: {n}\n");
+    }
+    out
+}

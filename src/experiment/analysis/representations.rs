@@ -1,0 +1,213 @@
+//! Representation similarity at every compared layer (linear CKA on the first `probe_size` test
+//! images): the shared model against each one-vs-rest model, the one-vs-rest models with each
+//! other, and other single models against the shared one; each beside two baselines: the same
+//! pairs at initialisation, and two shared models that differ only in their seed (the noise
+//! floor; with several seeds also each one-vs-rest model against its next-seed twin).
+
+use super::cka::{centred_gram, cka};
+use super::features::{images, layer_features, representation_layers, Picker};
+use crate::error::Result;
+use crate::experiment::config::Approach;
+use crate::experiment::run::ModelResult;
+use crate::nn::Network;
+use serde::{Deserialize, Serialize};
+
+/// A model's Gram matrices, trained and at initialisation.
+type GramsOf<'a> = dyn Fn(&ModelResult) -> Result<(Vec<f32>, Vec<f32>)> + 'a;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OtherCka {
+    pub approach: String,
+    pub label: String,
+    pub trained: f64,
+    pub init: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerCka {
+    pub name: String,
+    /// Features per image at this layer (of the shared model).
+    pub features: usize,
+    /// The shared model against each one-vs-rest model (by class), trained and at init.
+    pub shared_vs_members: Vec<f64>,
+    pub shared_vs_members_init: Vec<f64>,
+    pub shared_vs_members_mean: Option<f64>,
+    pub shared_vs_members_mean_init: Option<f64>,
+    /// One-vs-rest models with each other (K × K, 1 on the diagonal), trained and at init.
+    pub member_pairs: Vec<Vec<f64>>,
+    pub member_pairs_init: Vec<Vec<f64>>,
+    pub member_pairs_mean: Option<f64>,
+    pub member_pairs_mean_init: Option<f64>,
+    /// Two shared models that differ only in their seed: how alike "the same" looks.
+    pub shared_floor: Option<f64>,
+    /// Each one-vs-rest model against the same class's model of the next seed, mean over classes.
+    pub member_floor: Option<f64>,
+    /// Other single models against the shared one.
+    pub others: Vec<OtherCka>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Representations {
+    pub measure: String,
+    pub probe_images: usize,
+    pub seed: u64,
+    pub member_names: Vec<String>,
+    pub layers: Vec<LayerCka>,
+}
+
+/// A model's centred Gram matrix at its `position`-th compared layer.
+fn gram(mut net: Network, x: &[f32], n: usize, position: usize) -> Option<Vec<f32>> {
+    let (layer, _) = *representation_layers(net.spec()).get(position)?;
+    let f = layer_features(&mut net, x, n, &[layer]).pop()?;
+    Some(centred_gram(&f, n))
+}
+
+fn mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// Pairs of the members (CKA matrix) and the mean off the diagonal.
+fn pairs(grams: &[Vec<f32>]) -> (Vec<Vec<f64>>, Option<f64>) {
+    let m: Vec<Vec<f64>> = grams
+        .iter()
+        .map(|a| grams.iter().map(|b| cka(a, b)).collect())
+        .collect();
+    let off: Vec<f64> = (0..m.len())
+        .flat_map(|i| (0..m.len()).filter(move |&j| j > i).map(move |j| (i, j)))
+        .map(|(i, j)| m[i][j])
+        .collect();
+    (m, mean(&off))
+}
+
+pub fn compute(
+    run: &crate::experiment::session::Run,
+    pick: &Picker,
+) -> Result<Option<Representations>> {
+    let cfg = &run.config;
+    let (seed, k) = (cfg.seed, run.data.num_classes());
+    let n = cfg.probe_size.min(run.data.test.count());
+    let shared = pick.model(Approach::Shared, seed, 0);
+    let members: Vec<&ModelResult> = if cfg.approaches.contains(&Approach::Ovr) {
+        (0..k)
+            .map(|m| pick.model(Approach::Ovr, seed, m))
+            .collect::<Option<_>>()
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let Some(reference) = shared.or(members.first().copied()) else {
+        return Ok(None);
+    };
+    let layers = representation_layers(&reference.plan.spec);
+    if n < 2 || layers.is_empty() || (shared.is_none() && members.len() < 2) {
+        return Ok(None);
+    }
+    let x = images(&run.data, &run.data.test, &(0..n).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    for (position, (_, name)) in layers.iter().enumerate() {
+        out.push(layer(run, pick, shared, &members, &x, n, position, name)?);
+    }
+    Ok(Some(Representations {
+        measure: format!("linear CKA (Kornblith et al. 2019) of each layer's outputs on the first {n} test images"),
+        probe_images: n,
+        seed,
+        member_names: if members.is_empty() { Vec::new() } else { run.data.class_names.clone() },
+        layers: out,
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn layer(
+    run: &crate::experiment::session::Run,
+    pick: &Picker,
+    shared: Option<&ModelResult>,
+    members: &[&ModelResult],
+    x: &[f32],
+    n: usize,
+    position: usize,
+    name: &str,
+) -> Result<LayerCka> {
+    let g = |net: Network| gram(net, x, n, position).unwrap_or_default();
+    let trained: Vec<Vec<f32>> = members
+        .iter()
+        .map(|m| Ok(g(pick.trained(m)?)))
+        .collect::<Result<_>>()?;
+    let init: Vec<Vec<f32>> = members
+        .iter()
+        .map(|m| Ok(g(pick.initial(m)?)))
+        .collect::<Result<_>>()?;
+    let (member_pairs, member_pairs_mean) = pairs(&trained);
+    let (member_pairs_init, member_pairs_mean_init) = pairs(&init);
+    let mut l = LayerCka {
+        name: name.to_string(),
+        features: 0,
+        shared_vs_members: Vec::new(),
+        shared_vs_members_init: Vec::new(),
+        shared_vs_members_mean: None,
+        shared_vs_members_mean_init: None,
+        member_pairs,
+        member_pairs_init,
+        member_pairs_mean,
+        member_pairs_mean_init,
+        shared_floor: None,
+        member_floor: None,
+        others: Vec::new(),
+    };
+    let k_of = |m: &ModelResult| -> Result<(Vec<f32>, Vec<f32>)> {
+        Ok((g(pick.trained(m)?), g(pick.initial(m)?)))
+    };
+    if let Some(s) = shared {
+        let layers = representation_layers(&s.plan.spec);
+        let plans = crate::nn::NetSpec::plan(&s.plan.spec)?;
+        l.features = layers
+            .get(position)
+            .map_or(0, |(i, _)| plans[*i].output.len());
+        let (ks, ks0) = k_of(s)?;
+        l.shared_vs_members = trained.iter().map(|t| cka(&ks, t)).collect();
+        l.shared_vs_members_init = init.iter().map(|t| cka(&ks0, t)).collect();
+        l.shared_vs_members_mean = mean(&l.shared_vs_members);
+        l.shared_vs_members_mean_init = mean(&l.shared_vs_members_init);
+        if let Some(f) = pick.floor() {
+            l.shared_floor = Some(cka(&ks, &g(pick.trained(f)?)));
+        }
+        l.others = others(run, pick, &ks, &ks0, &k_of)?;
+    }
+    let next = run.config.seed + 1;
+    let twins: Vec<f64> = members
+        .iter()
+        .filter_map(|m| {
+            pick.model(Approach::Ovr, next, m.plan.member)
+                .map(|t| (m.plan.member, t))
+        })
+        .map(|(member, t)| Ok(cka(&trained[member], &g(pick.trained(t)?))))
+        .collect::<Result<_>>()?;
+    l.member_floor = mean(&twins);
+    Ok(l)
+}
+
+/// Single-model approaches other than shared (and an ensemble's first member), against shared.
+fn others(
+    run: &crate::experiment::session::Run,
+    pick: &Picker,
+    ks: &[f32],
+    ks0: &[f32],
+    k_of: &GramsOf,
+) -> Result<Vec<OtherCka>> {
+    let mut out = Vec::new();
+    for &a in &run.config.approaches {
+        if matches!(a, Approach::Shared | Approach::Ovr | Approach::PositiveOnly) {
+            continue;
+        }
+        let Some(m) = pick.model(a, run.config.seed, 0) else {
+            continue;
+        };
+        let (kt, k0) = k_of(m)?;
+        out.push(OtherCka {
+            approach: a.id().into(),
+            label: m.plan.label.clone(),
+            trained: cka(ks, &kt),
+            init: cka(ks0, &k0),
+        });
+    }
+    Ok(out)
+}

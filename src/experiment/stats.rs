@@ -1,0 +1,269 @@
+//! The one rule by which two approaches are compared (written down in `docs/results.md`).
+//!
+//! Seeds are paired: seed s trains every approach on the same data order, augmentation and
+//! validation split. For an approach A against the baseline B:
+//! - with n ≥ 2 seeds, the differences d_s = acc_A(s) − acc_B(s) give the mean difference and a
+//!   95% paired-t interval, mean ± t(0.975, n−1) · sd(d) / √n: it covers seed-to-seed variation
+//!   (and the test set's noise, which is part of each d_s);
+//! - with one seed, the per-image outcomes of the two models on the same test images give the
+//!   difference (b − c)/N and a 95% Wald interval for paired proportions, ± 1.96 · √(b + c −
+//!   (b − c)²/N) / N, where b counts images only A gets right and c images only B gets right
+//!   (McNemar's discordant pairs): it covers the test set's noise only.
+//!
+//! The verdict is `ahead` when the interval lies above 0, `behind` when below, and `no difference
+//! shown` otherwise. The same rule applies to each class (recall on that class's images).
+
+use serde::{Deserialize, Serialize};
+
+/// Mean and sample standard deviation (0 for one value, 0 and 0 for none).
+pub fn mean_sd(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    if values.len() < 2 {
+        return (mean, 0.0);
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom (tabulated to 30; above, the
+/// Cornish–Fisher expansion around the normal quantile, accurate to 1e-4 there).
+pub fn t_975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[df - 1],
+        _ => {
+            let (z, n) = (Z_975, df as f64);
+            z + (z.powi(3) + z) / (4.0 * n)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * n * n)
+        }
+    }
+}
+
+/// The 97.5% quantile of the standard normal distribution.
+pub const Z_975: f64 = 1.959_963_984_540_054;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Ahead,
+    Behind,
+    NoDifferenceShown,
+}
+
+impl Verdict {
+    /// From a 95% interval of a difference: does it exclude 0, and on which side?
+    pub fn of(interval: [f64; 2]) -> Self {
+        if interval[0] > 0.0 {
+            Verdict::Ahead
+        } else if interval[1] < 0.0 {
+            Verdict::Behind
+        } else {
+            Verdict::NoDifferenceShown
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Ahead => "ahead",
+            Verdict::Behind => "behind",
+            Verdict::NoDifferenceShown => "no difference shown",
+        }
+    }
+}
+
+/// Where an interval's uncertainty comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Paired t over seeds: seed-to-seed variation.
+    PairedT,
+    /// Paired per-image outcomes of one seed: the test set's noise only.
+    Mcnemar,
+}
+
+/// A paired difference with its 95% interval and verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// Mean of A − B (fractions: 0.01 is one percentage point).
+    pub difference: f64,
+    /// 95% interval of the difference.
+    pub interval: [f64; 2],
+    pub method: Method,
+    /// Seeds compared, and those on which A scored higher than B.
+    pub seeds: usize,
+    pub seeds_won: usize,
+    /// Images behind the one-seed interval (0 with several seeds).
+    pub images: usize,
+    pub verdict: Verdict,
+}
+
+/// Over seeds: `a[s]` and `b[s]` are the two approaches' scores on seed s.
+pub fn paired_over_seeds(a: &[f64], b: &[f64]) -> Difference {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let n = d.len();
+    let (mean, sd) = mean_sd(&d);
+    let half = if n >= 2 {
+        t_975(n - 1) * sd / (n as f64).sqrt()
+    } else {
+        f64::INFINITY
+    };
+    let interval = [mean - half, mean + half];
+    Difference {
+        difference: mean,
+        interval,
+        method: Method::PairedT,
+        seeds: n,
+        seeds_won: d.iter().filter(|&&x| x > 0.0).count(),
+        images: 0,
+        verdict: Verdict::of(interval),
+    }
+}
+
+/// One seed: `a[i]` and `b[i]` say whether each model got image i right.
+pub fn paired_over_images(a: &[bool], b: &[bool]) -> Difference {
+    let n = a.len().min(b.len());
+    let only_a = a.iter().zip(b).filter(|(&x, &y)| x && !y).count() as f64;
+    let only_b = a.iter().zip(b).filter(|(&x, &y)| !x && y).count() as f64;
+    let nf = n.max(1) as f64;
+    let diff = (only_a - only_b) / nf;
+    let var = ((only_a + only_b) - (only_a - only_b).powi(2) / nf).max(0.0) / (nf * nf);
+    let half = Z_975 * var.sqrt();
+    let interval = [diff - half, diff + half];
+    Difference {
+        difference: diff,
+        interval,
+        method: Method::Mcnemar,
+        seeds: 1,
+        seeds_won: (diff > 0.0) as usize,
+        images: n,
+        verdict: Verdict::of(interval),
+    }
+}
+
+/// Percentage points with a sign: 0.0213 → "+2.1".
+pub fn signed_points(x: f64) -> String {
+    let p = 100.0 * x;
+    if p.abs() < 0.05 {
+        "±0.0".into()
+    } else {
+        format!("{}{:.1}", if p > 0.0 { "+" } else { "−" }, p.abs())
+    }
+}
+
+impl Difference {
+    /// The verdict in one sentence, as the page, the article and the CLI print it.
+    pub fn sentence(&self, a: &str, b: &str) -> String {
+        let gap = signed_points(self.difference);
+        let range = format!(
+            "95% interval {} to {}",
+            signed_points(self.interval[0]),
+            signed_points(self.interval[1])
+        );
+        let basis = match self.method {
+            Method::PairedT => format!(
+                "paired over {} seeds, ahead on {} of {}",
+                self.seeds, self.seeds_won, self.seeds
+            ),
+            Method::Mcnemar => format!(
+                "one seed: the interval covers the noise of the {} test images only, not seed-to-seed variation",
+                self.images
+            ),
+        };
+        match self.verdict {
+            Verdict::Ahead | Verdict::Behind => format!(
+                "{a} is {} {b} by {} points ({range}; {basis})",
+                if self.verdict == Verdict::Ahead {
+                    "ahead of"
+                } else {
+                    "behind"
+                },
+                signed_points(self.difference.abs()).trim_start_matches('+')
+            ),
+            Verdict::NoDifferenceShown => {
+                format!("no difference shown between {a} and {b}: {gap} points ({range}; {basis})")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certain_win_over_seeds() {
+        let d = paired_over_seeds(&[0.92, 0.93, 0.94], &[0.90, 0.91, 0.92]);
+        assert!((d.difference - 0.02).abs() < 1e-12);
+        // Identical differences: no spread, so the interval is the point itself.
+        assert!((d.interval[0] - 0.02).abs() < 1e-9 && (d.interval[1] - 0.02).abs() < 1e-9);
+        assert_eq!((d.verdict, d.seeds_won, d.seeds), (Verdict::Ahead, 3, 3));
+        let s = d.sentence("ovr", "shared");
+        assert!(s.starts_with("ovr is ahead of shared by 2.0 points"), "{s}");
+    }
+
+    #[test]
+    fn a_tie_over_seeds() {
+        // Differences +1, −1, +0.5 points: mean +0.17, sd 1.04, t(2) = 4.303.
+        let d = paired_over_seeds(&[0.91, 0.89, 0.905], &[0.90, 0.90, 0.90]);
+        assert_eq!(d.verdict, Verdict::NoDifferenceShown);
+        let half = 4.303 * 0.010408 / 3f64.sqrt();
+        assert!(
+            (d.interval[1] - d.difference - half).abs() < 1e-5,
+            "{:?}",
+            d.interval
+        );
+        assert_eq!(d.seeds_won, 2);
+        assert!(d
+            .sentence("ovr", "shared")
+            .starts_with("no difference shown"));
+    }
+
+    #[test]
+    fn a_loss_over_seeds_and_the_t_table() {
+        let d = paired_over_seeds(&[0.80, 0.82, 0.81, 0.80], &[0.90, 0.91, 0.92, 0.90]);
+        assert_eq!(d.verdict, Verdict::Behind);
+        assert!(d
+            .sentence("positive-only", "shared")
+            .contains("behind shared by 10.0 points"));
+        assert_eq!(t_975(1), 12.706);
+        assert!((t_975(40) - 2.021).abs() < 1e-3, "{}", t_975(40));
+        assert!((t_975(1000) - 1.962_339).abs() < 1e-4, "{}", t_975(1000));
+    }
+
+    #[test]
+    fn one_seed_uses_the_discordant_images() {
+        // 1000 images: A alone right on 60, B alone right on 20: +4 points.
+        let mut a = vec![true; 1000];
+        let mut b = vec![true; 1000];
+        for v in a.iter_mut().take(20) {
+            *v = false;
+        }
+        for v in b.iter_mut().skip(100).take(60) {
+            *v = false;
+        }
+        let d = paired_over_images(&a, &b);
+        assert!((d.difference - 0.04).abs() < 1e-12);
+        let half = Z_975 * (80.0f64 - 1600.0 / 1000.0).sqrt() / 1000.0;
+        assert!((d.interval[0] - (0.04 - half)).abs() < 1e-12);
+        assert_eq!(
+            (d.verdict, d.method, d.images),
+            (Verdict::Ahead, Method::Mcnemar, 1000)
+        );
+        assert!(d.sentence("ovr", "shared").contains("test images only"));
+        // Identical outcomes: nothing to tell them apart.
+        let same = paired_over_images(&a, &a);
+        assert_eq!(
+            (same.interval, same.verdict),
+            ([0.0, 0.0], Verdict::NoDifferenceShown)
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The experimental method: paired seeds, choices made on validation only, early stopping that
+//! keeps the best weights, and the analyses every finished run carries (natively, on small data).
+
+use ovr_lab::data::{load_file, Dataset};
+use ovr_lab::experiment::config::Arch;
+use ovr_lab::experiment::run::Stop;
+use ovr_lab::experiment::stats::Method;
+use ovr_lab::experiment::{self, Approach, Config, ModelResult, RunSession};
+use ovr_lab::rng::Rng;
+use std::path::Path;
+
+fn raw(name: &str) -> Dataset {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("www/data")
+        .join(format!("{name}.bin.gz"));
+    load_file(&path, 1).unwrap()
+}
+
+fn trained(cfg: &Config, data: &Dataset, ood: Option<Dataset>) -> RunSession {
+    let mut s = RunSession::new(cfg.clone(), data, ood).unwrap();
+    experiment::run_all(&mut s, 2, &|| 0.0, &|_, _| {}).unwrap();
+    s
+}
+
+/// A model's result without its measured wall time (the only number not computed).
+fn computed(r: &ModelResult) -> String {
+    let mut r = r.clone();
+    r.train_seconds = 0.0;
+    r.plan.index = 0;
+    serde_json::to_string(&r).unwrap()
+}
+
+fn small(approaches: Vec<Approach>) -> Config {
+    Config {
+        dataset: "digits8x8".into(),
+        arch: Arch::Tiny,
+        approaches,
+        epochs: 2,
+        seeds: 3,
+        seed: 1,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn shared_is_the_same_model_bit_for_bit_whatever_else_the_run_trains() {
+    let data = raw("digits8x8");
+    let alone = trained(&small(vec![Approach::Shared]), &data, None);
+    let with = trained(
+        &small(vec![Approach::Ovr, Approach::Trunk, Approach::Shared]),
+        &data,
+        None,
+    );
+    let shared = |s: &RunSession| -> Vec<String> {
+        s.results()
+            .iter()
+            .filter(|r| r.plan.approach == Approach::Shared)
+            .map(computed)
+            .collect()
+    };
+    let (a, b) = (shared(&alone), shared(&with));
+    assert_eq!(a.len(), 3, "one shared model per seed 1–3");
+    assert_eq!(a, b);
+    // Paired seeds: the comparison is over the three seeds, by the paired-t rule.
+    let c = &with.report().comparisons[0];
+    assert_eq!(
+        (c.approach.as_str(), c.overall.seeds, c.overall.method),
+        ("ovr", 3, Method::PairedT)
+    );
+}
+
+/// The test labels shuffled among the test images: a run that used them for a choice would
+/// choose differently.
+fn with_permuted_test_labels(data: &Dataset) -> Dataset {
+    let mut d = data.clone();
+    Rng::new(99).shuffle(&mut d.test.labels);
+    d
+}
+
+#[test]
+fn the_test_set_never_chooses_a_rate_or_a_stopping_epoch() {
+    let cfg = Config {
+        approaches: vec![Approach::Shared, Approach::Ovr],
+        validation_fraction: 0.2,
+        patience: 1,
+        epochs: 6,
+        seeds: 2,
+        lr_grid: vec![0.002, 0.05],
+        probe_size: 0,
+        ..small(vec![])
+    };
+    let data = raw("digits8x8");
+    let a = trained(&cfg, &data, None);
+    let b = trained(&cfg, &with_permuted_test_labels(&data), None);
+    let choices = |s: &RunSession| -> (Vec<f32>, Vec<(usize, usize)>) {
+        let rates = s.rates().values().copied().collect();
+        let stops = s
+            .results()
+            .iter()
+            .map(|r| (r.epochs.len(), r.best_epoch))
+            .collect();
+        (rates, stops)
+    };
+    assert_eq!(choices(&a), choices(&b));
+    let (ra, rb) = (a.report(), b.report());
+    assert!(ra.approaches["shared"].tuning.is_some());
+    // The permutation did change what the test set says.
+    assert_ne!(
+        ra.approaches["shared"].test_accuracy,
+        rb.approaches["shared"].test_accuracy
+    );
+    // Early stopping acted somewhere, and every model kept the weights of its best epoch.
+    assert!(
+        a.results().iter().any(|r| r.stop == Some(Stop::Patience)),
+        "no model stopped early"
+    );
+    for r in a.results() {
+        let best = r.final_record().unwrap();
+        assert_eq!(best.epoch, r.best_epoch);
+        let vals: Vec<f64> = r.epochs.iter().map(|e| e.val_accuracy.unwrap()).collect();
+        let top = vals.iter().cloned().fold(f64::MIN, f64::max);
+        assert_eq!(
+            best.val_accuracy.unwrap(),
+            top,
+            "{}: {vals:?}",
+            r.plan.label
+        );
+    }
+}
+
+#[test]
+fn a_one_seed_run_carries_representations_probes_calibration_and_other_images() {
+    let cfg = Config {
+        dataset: "mnist28".into(),
+        classes: vec![0, 1, 2, 3],
+        train_per_class: 150,
+        arch: Arch::Tiny,
+        approaches: vec![Approach::Shared, Approach::Ovr],
+        epochs: 2,
+        seeds: 1,
+        probe_size: 200,
+        ood_dataset: "fashion28".into(),
+        ..Config::default()
+    };
+    let s = trained(&cfg, &raw("mnist28"), Some(raw("fashion28")));
+    let r = s.report();
+    let rep = r.representations.as_ref().expect("representations");
+    assert_eq!(rep.layers.len(), 2);
+    for l in &rep.layers {
+        assert_eq!(l.shared_vs_members.len(), 4);
+        assert!(l.shared_vs_members_mean_init.is_some(), "the init baseline");
+        assert!(
+            l.shared_floor.is_some(),
+            "the noise floor from a second shared model"
+        );
+        assert!(l.member_pairs_mean.unwrap() > 0.0 && l.member_pairs_mean.unwrap() <= 1.0 + 1e-9);
+    }
+    let t = r.transfer.as_ref().expect("transfer probe");
+    assert_eq!(t.models.len(), 5);
+    assert!(t.shared.unwrap() > 0.8, "{t:?}");
+    assert!(t.init.is_some());
+    let o = r.ood.as_ref().expect("out-of-distribution scores");
+    assert_eq!(o.dataset, "fashion28");
+    assert!(
+        o.approaches["ovr"].none_rate_ood.is_some()
+            && o.approaches["shared"].none_rate_ood.is_none()
+    );
+    assert!(r.approaches["ovr"].calibration.raw_ece.is_some());
+    // The floor model is not one of the compared models.
+    assert_eq!(r.approaches["shared"].seed_accuracies.len(), 1);
+    assert_eq!(r.comparisons[0].overall.method, Method::Mcnemar);
+}
