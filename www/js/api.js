@@ -27,8 +27,11 @@ export function createEvents() {
   };
 }
 
-/** The public lab. `parts`: `element`, `events`, `settings`, `runner`, `run()` and `destroy()`. */
-export function publicLab({ element, events, settings, runner, run, destroy }) {
+/**
+ * The public lab. `parts`: `element`, `events`, `settings`, `runner`, `run()`, `destroy()`, and
+ * `testHooks` (an object for the browser tests, or null: see `test_hooks` in docs/embedding.md).
+ */
+export function publicLab({ element, events, settings, runner, run, destroy, testHooks }) {
   const lab = {
     on(type, fn) {
       events.on(type, fn);
@@ -60,5 +63,6 @@ export function publicLab({ element, events, settings, runner, run, destroy }) {
     link: () => settings.link(),
     destroy,
   };
+  if (testHooks) lab.testHooks = testHooks;
   return lab;
 }

@@ -20,7 +20,8 @@ import { readSettings, hiddenSet, isTrue } from './state.js';
 /**
  * @param {HTMLElement} element where the lab is built
  * @param {object} options settings by their schema names (e.g. {dataset: 'mnist28', epochs: 2}),
- *   plus `hide` (panels or settings to hide), `autorun`, and `workers` (pool size).
+ *   plus `hide` (panels or settings to hide), `autorun`, `workers` (pool size), and `test_hooks`
+ *   (for the browser tests only: adds `lab.testHooks`)
  */
 export async function createLab(element, options = {}) {
   const events = createEvents();
@@ -112,9 +113,8 @@ export async function createLab(element, options = {}) {
       element.replaceChildren();
       events.clear();
     },
+    testHooks: isTrue(options.test_hooks) ? { killBusyWorker: () => pool.killBusyWorker() } : null,
   });
-  /** For the fault-injection tests: kills a busy worker as a crash would. */
-  lab._killBusyWorker = () => pool.killBusyWorker();
   if (isTrue(options.autorun)) queueMicrotask(() => run());
   return lab;
 }
