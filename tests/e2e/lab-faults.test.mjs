@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { serve, launch, WWW } from './harness.mjs';
+import { serve, launch, DIST } from './harness.mjs';
 import { guardedPage, assertClean, waitForState, labReady, png, npz } from './lab-helpers.mjs';
 
 let server;
@@ -164,7 +164,7 @@ test('a diverging run marks its models "diverged at epoch N" and the rest of the
 test('broken dataset files get a message naming the file, and the previous dataset stays usable', { timeout: 90_000 }, async () => {
   const page = await open('dataset=digits8x8&arch=linear&approaches=shared&epochs=1');
   await labReady(page);
-  const gz = fs.readFileSync(path.join(WWW, 'data', 'digits8x8.bin.gz'));
+  const gz = fs.readFileSync(path.join(DIST, 'data', 'digits8x8.bin.gz'));
   const files = [
     { name: 'digits-half.bin.gz', mimeType: 'application/gzip', buffer: gz.subarray(0, gz.length >> 1) },
     { name: `${HOSTILE}.bin`, mimeType: 'application/octet-stream', buffer: crypto.randomBytes(4096) },

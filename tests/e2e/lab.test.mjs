@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, WWW } from './harness.mjs';
+import { serve, launch, DIST } from './harness.mjs';
 import { ARTIFACTS, guardedPage, assertClean, waitForState, labReady } from './lab-helpers.mjs';
 
 let server;
@@ -338,7 +338,7 @@ test('layout: readable at 375 px and at 1920 px, no sideways scrolling; first pa
 });
 
 test('index.html: a strict CSP, no inline script or style to exempt', () => {
-  const html = fs.readFileSync(path.join(WWW, 'index.html'), 'utf8');
+  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8');
   const csp = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)[1];
   assert.match(csp, /default-src 'self'/);
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
