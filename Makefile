@@ -1,6 +1,8 @@
 # ovr-lab: the commands a newcomer needs.
-#   make serve   build everything and serve the lab on http://127.0.0.1:$(PORT)
+#   make serve   build the site (dist/) and serve it on http://127.0.0.1:$(PORT)
 #   make test    every check CI runs
+#   make dist    the site as a reader's browser gets it, in dist/ (what you copy to your host)
+#   make serve-dev  serve www/ as it is, with the benchmark page and the views' development page
 #   make bench   speed, side by side with the peers (writes .bench/results.json)
 #   make figures the article's results documents, made by the CLI (www/figures/)
 
@@ -14,7 +16,7 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 CARGO_BIN   := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
 
-.PHONY: setup vendor build serve test bench lint fmt-check clippy test-native test-wasm test-e2e figures clean
+.PHONY: setup vendor build dist serve serve-dev test bench lint fmt-check clippy test-native test-wasm test-e2e fuzz figures clean
 
 ## setup: install what is missing (fast when nothing is)
 setup: .stamp/rust-target .stamp/wasm-bindgen node_modules/.package-lock.json .stamp/chromium vendor
@@ -89,10 +91,35 @@ www/data/.copied:
 	@ls www/data/*.bin.gz >/dev/null
 	@touch $@
 
-## serve: build, then serve www/ on 127.0.0.1 (any static server works; this is Python's)
-serve: build
+## dist: the site in dist/, only what a reader's browser needs: the pages and examples, their
+## scripts and styles, the engine (pkg/), the datasets with their README and licences, the
+## article's figures, Chart.js with its licence. Not the benchmark page, its peers (ConvNetJS,
+## TF.js), the development page www/dev/ or the test fixtures. Rebuilt when a source changes.
+SITE_FILES := www/index.html www/article.html www/favicon.svg $(wildcard www/examples/*) \
+  $(filter-out www/css/bench%,$(wildcard www/css/*.css)) \
+  $(filter-out www/js/bench%,$(wildcard www/js/*.js)) $(wildcard www/js/views/*.js) \
+  $(wildcard www/data/*.bin.gz) www/data/README.md $(wildcard www/figures/*.json)
+
+dist: build dist/index.html
+
+dist/index.html: $(SITE_FILES) $(PKG)/ovr_lab_bg.wasm www/vendor/chart.umd.min.js Makefile
+	rm -rf dist
+	mkdir -p dist/pkg dist/vendor
+	cd www && cp --parents $(patsubst www/%,%,$(SITE_FILES)) ../dist/
+	cp $(PKG)/ovr_lab.js $(PKG)/ovr_lab_bg.wasm dist/pkg/
+	cp www/vendor/chart.umd.min.js www/vendor/chart.js-LICENSE.md dist/vendor/
+	@touch $@
+	@echo "dist: $$(du -sh dist | cut -f1) in $$(find dist -type f | wc -l) files"
+
+## serve: build the site, then serve dist/ on 127.0.0.1 (any static server works; this is Python's)
+serve: dist
 	@echo "ovr-lab: http://127.0.0.1:$(PORT)/"
-	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory www
+	python3 -m http.server $(PORT) --bind 127.0.0.1 --directory dist
+
+## serve-dev: serve www/ as it is (the lab, bench.html with its peers, dev/views.html with the
+## test fixtures under /dev/fixtures/), for developers
+serve-dev: build
+	node scripts/serve-dev.mjs $(PORT)
 
 ## test: everything CI checks
 test: setup fmt-check clippy lint test-native build test-wasm test-e2e
@@ -118,7 +145,8 @@ test-wasm: setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=$(CHROMEDRIVER) \
 	  WASM_BINDGEN_TEST_TIMEOUT=300 cargo test --release --target wasm32-unknown-unknown --test wasm --test data_wasm
 
-test-e2e: build
+# The browser tests load the built site (dist/); the benchmark and views tests add their own pages.
+test-e2e: dist
 	node --test --test-concurrency=1 tests/e2e/
 
 ## bench: engine speed vs ConvNetJS, TF.js and the native CLI, in one run
@@ -134,7 +162,7 @@ fuzz:
 	PROPTEST_CASES=$$(( $(FUZZ_CASES) / 10 )) cargo test --release --test gradcheck
 
 clean:
-	rm -rf target $(PKG) www/vendor .stamp node_modules
+	rm -rf target $(PKG) www/vendor dist .stamp node_modules
 
 ## figures: the results documents the article quotes (www/figures/*.json), made by the CLI; 10-15 min
 ## on 2 cores. Not part of `make test`.

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { serve, launch, openPage, ROOT } from '../tests/e2e/harness.mjs';
+import { serve, launch, openPage, ROOT, WWW } from '../tests/e2e/harness.mjs';
 import { ENGINES, MODELS } from '../www/js/bench-engines.js';
 import { flopsPerTrainSample, outputsOf, inferSeconds } from '../www/js/bench-common.js';
 import {
@@ -263,7 +263,7 @@ export async function main(argv = process.argv.slice(2)) {
   if (opts.render) return renderStored();
   // A partial or quick run is for checking the script; only a full run is worth publishing.
   const publish = !opts.quick && !opts.only;
-  const server = await serve();
+  const server = await serve(WWW); // the benchmark page is a development page, not in dist/
   const browser = await launch();
   const started = Date.now();
   try {

@@ -3,11 +3,11 @@
 // (after `make build`). The settings are the article's per-model comparison on four animals.
 /* global window -- functions given to page.evaluate run in the page */
 import path from 'node:path';
-import { serve, launch, openPage, ROOT } from '../tests/e2e/harness.mjs';
+import { serve, launch, openPage, ROOT, WWW } from '../tests/e2e/harness.mjs';
 
 const out = process.argv[2] || path.join(ROOT, 'docs', 'screenshot.png');
 const query = 'dataset=animals28&classes=2,3,4,7&train_per_class=150&epochs=3&approaches=shared,ovr,positive-only';
-const server = await serve();
+const server = await serve(WWW);
 const { context, close } = await launch();
 try {
   const page = await openPage(context, `${server.url}/index.html?${query}`);

@@ -1,6 +1,6 @@
 // Takes a full-page screenshot of the lab after a run: node scripts/screenshot.mjs "<query>" [width].
-import { serve, launch, openPage } from '../tests/e2e/harness.mjs';
-const srv = await serve();
+import { serve, launch, openPage, WWW } from '../tests/e2e/harness.mjs';
+const srv = await serve(WWW);
 const { context, close } = await launch();
 const q = process.argv[2] || 'dataset=mnist28&approaches=shared,ovr,positive-only&epochs=2&train_per_class=200';
 const width = Number(process.argv[3] || 1280);

@@ -164,8 +164,16 @@ fn fresh_copy() -> PathBuf {
 }
 
 /// Every command a newcomer may type first.
-const FIRST_COMMANDS: [&str; 7] = [
-    "test", "serve", "bench", "fuzz", "figures", "lint", "clippy",
+const FIRST_COMMANDS: [&str; 9] = [
+    "test",
+    "serve",
+    "dist",
+    "serve-dev",
+    "bench",
+    "fuzz",
+    "figures",
+    "lint",
+    "clippy",
 ];
 
 #[test]

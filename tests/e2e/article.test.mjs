@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openPage, WWW } from './harness.mjs';
+import { serve, launch, openPage, DIST } from './harness.mjs';
 
 let server;
 let browser;
@@ -21,7 +21,7 @@ after(async () => {
 
 const figures = new Map();
 function figure(name) {
-  if (!figures.has(name)) figures.set(name, JSON.parse(fs.readFileSync(path.join(WWW, 'figures', `${name}.json`), 'utf8')));
+  if (!figures.has(name)) figures.set(name, JSON.parse(fs.readFileSync(path.join(DIST, 'figures', `${name}.json`), 'utf8')));
   return figures.get(name);
 }
 

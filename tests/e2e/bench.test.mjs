@@ -1,8 +1,8 @@
-// The benchmark page runs every engine in its own worker from files served by us alone, and
+// The benchmark page (www/bench.html, not part of the built site) runs every engine in its own worker from files served by us alone, and
 // scripts/bench.mjs rewrites only its own section of BENCHMARKS.md.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, WWW } from './harness.mjs';
 import { ENGINES } from '../../www/js/bench-engines.js';
 import { replaceSection } from '../../scripts/lib/bench-report.mjs';
 
@@ -10,7 +10,8 @@ let server;
 let browser;
 const requested = [];
 before(async () => {
-  server = await serve();
+  // The benchmark page and its peers are development files: served from www/, not the site.
+  server = await serve(WWW);
   browser = await launch();
   browser.context.on('request', (req) => requested.push(req.url()));
 });

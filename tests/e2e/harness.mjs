@@ -1,55 +1,25 @@
-// Shared by the browser tests and the benchmark: a static server for www/ on 127.0.0.1 and a
-// headless Debian Chromium driven by playwright-core.
-import http from 'node:http';
+// Shared by the browser tests and the scripts: a static server on 127.0.0.1 (for the built site,
+// dist/, unless told otherwise) and a headless Debian Chromium driven by playwright-core.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveRoutes } from '../../scripts/lib/static-server.mjs';
+
+export { serveRoutes };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The sources of the site, with the development pages (the benchmark, www/dev/). */
 export const WWW = path.join(ROOT, 'www');
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.gz': 'application/octet-stream',
-  '.npz': 'application/octet-stream',
-  '.md': 'text/plain; charset=utf-8',
-};
+/** The site as `make dist` builds it: what a reader's browser gets, and what the tests load. */
+export const DIST = path.join(ROOT, 'dist');
+/** Report documents the tests draw the views from. */
+export const FIXTURES = path.join(ROOT, 'tests', 'e2e', 'fixtures');
 
 /** Serves `dir` on 127.0.0.1 (a free port unless given); resolves to { url, close, requests }. */
-export function serve(dir = WWW, port = 0) {
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    requests.push(url.pathname);
-    let file = path.join(dir, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dir)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (err) {
-        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
-      res.end(body);
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(port, '127.0.0.1', () => {
-      const { port: p } = server.address();
-      resolve({ url: `http://127.0.0.1:${p}`, requests, close: () => new Promise((r) => server.close(r)) });
-    });
-  });
+export function serve(dir = DIST, port = 0) {
+  if (!fs.existsSync(path.join(dir, 'index.html'))) throw new Error(`${dir} has no index.html: run \`make dist\` first`);
+  return serveRoutes({ '/': dir }, { port });
 }
 
 /** Headless Chromium with the flags this machine needs (root, no network beyond localhost). */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, WWW } from './harness.mjs';
+import { launch, DIST } from './harness.mjs';
 import { serveRoutes, guardedPage, assertClean, waitForState, labReady } from './lab-helpers.mjs';
 
 let browser;
@@ -41,7 +41,7 @@ await lab.run();
 }
 
 test('hide= hides panels and settings by id on index.html', { timeout: 30_000 }, async () => {
-  const lab = await serveRoutes({ '/': WWW });
+  const lab = await serveRoutes({ '/': DIST });
   const page = await guardedPage(browser.context, `${lab.url}/index.html?${RUN}&hide=export,progress,filters,similarity,epochs,lr,shapes`);
   await labReady(page);
   assert.equal(await page.isHidden('.lab-exports'), true);
@@ -61,7 +61,7 @@ test('hide= hides panels and settings by id on index.html', { timeout: 30_000 },
 });
 
 test('index.html in a cross-origin iframe (another port) runs to done with autorun=1', { timeout: 90_000 }, async () => {
-  const lab = await serveRoutes({ '/': WWW });
+  const lab = await serveRoutes({ '/': DIST });
   const host = await serveRoutes({ '/': hostDir });
   const src = `${lab.url}/index.html?${RUN}&autorun=1&hide=controls,export,draw`;
   fs.writeFileSync(path.join(hostDir, 'iframe.html'), `<!doctype html>
@@ -86,7 +86,7 @@ test('index.html in a cross-origin iframe (another port) runs to done with autor
 
 test('createLab imported as a module under /lab/ from another page runs to done', { timeout: 90_000 }, async () => {
   writeModuleHost('module', '/lab/js/lab.js');
-  const server = await serveRoutes({ '/lab/': WWW, '/': hostDir });
+  const server = await serveRoutes({ '/lab/': DIST, '/': hostDir });
   const page = await guardedPage(browser.context, `${server.url}/module.html`);
   assert.equal(await waitForState(page, ['done', 'error'], { selector: '#experiment', timeout: 60_000 }), 'done', await page.textContent('#experiment'));
   // The body is the host's: the lab's element carries the state, and the host's text is intact.
@@ -110,7 +110,7 @@ test('createLab imported as a module under /lab/ from another page runs to done'
 });
 
 test('createLab imported from another origin works when the lab is served with CORS headers', { timeout: 90_000 }, async () => {
-  const lab = await serveRoutes({ '/lab/': WWW }, { cors: true });
+  const lab = await serveRoutes({ '/lab/': DIST }, { cors: true });
   writeModuleHost('cross', `${lab.url}/lab/js/lab.js`);
   const host = await serveRoutes({ '/': hostDir });
   const page = await guardedPage(browser.context, `${host.url}/cross.html`, { allowed: [lab.url] });

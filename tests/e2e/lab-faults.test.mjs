@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { serve, launch, WWW } from './harness.mjs';
+import { serve, launch, DIST } from './harness.mjs';
 import { guardedPage, assertClean, waitForState, labReady, png, npz } from './lab-helpers.mjs';
 
 let server;
@@ -107,14 +107,26 @@ test('URL values at and beyond every bound, of the wrong type, unknown and huge:
   }
 });
 
+test('test hooks exist only when the page asks for them (test_hooks=1), which is no setting', { timeout: 30_000 }, async () => {
+  for (const [query, hooks] of [['dataset=digits8x8', 'undefined'], ['dataset=digits8x8&test_hooks=1', 'function']]) {
+    const page = await open(query);
+    await labReady(page);
+    assert.equal(await page.evaluate(() => typeof globalThis.ovrLab.testHooks?.killBusyWorker), hooks, query);
+    assert.equal(await page.evaluate(() => Object.keys(globalThis.ovrLab).some((k) => k.startsWith('_'))), false, 'no private members on the public object');
+    assert.equal(await page.textContent('.lab-notices'), '', `${query}: no notice`);
+    assertClean(assert, page);
+    await page.close();
+  }
+});
+
 test('a worker killed mid-run is replaced, its job retried, and the other models keep their progress', { timeout: 120_000 }, async () => {
-  const page = await open('dataset=digits8x8&arch=tiny&approaches=ovr&epochs=4');
+  const page = await open('dataset=digits8x8&arch=tiny&approaches=ovr&epochs=4&test_hooks=1');
   await labReady(page);
   await page.click('.lab-run');
   await page.waitForFunction(() => document.querySelector('.lab-progress progress').value > 0.2);
   const bars = () => page.$$eval('.lab-model-bar progress', (els) => els.map((b) => b.value));
   const before = await bars();
-  assert.equal(await page.evaluate(() => globalThis.ovrLab._killBusyWorker()), true);
+  assert.equal(await page.evaluate(() => globalThis.ovrLab.testHooks.killBusyWorker()), true);
   await page.waitForSelector('.lab-failure', { timeout: 10_000 });
   assert.match(await page.textContent('.lab-failure'), /ovr · \d+: the worker failed \(.*\); retrying once/);
   const after = await bars();
@@ -152,7 +164,7 @@ test('a diverging run marks its models "diverged at epoch N" and the rest of the
 test('broken dataset files get a message naming the file, and the previous dataset stays usable', { timeout: 90_000 }, async () => {
   const page = await open('dataset=digits8x8&arch=linear&approaches=shared&epochs=1');
   await labReady(page);
-  const gz = fs.readFileSync(path.join(WWW, 'data', 'digits8x8.bin.gz'));
+  const gz = fs.readFileSync(path.join(DIST, 'data', 'digits8x8.bin.gz'));
   const files = [
     { name: 'digits-half.bin.gz', mimeType: 'application/gzip', buffer: gz.subarray(0, gz.length >> 1) },
     { name: `${HOSTILE}.bin`, mimeType: 'application/octet-stream', buffer: crypto.randomBytes(4096) },

@@ -1,64 +1,14 @@
 // Helpers for the lab's browser tests (lab*.test.mjs): pages that record every console error,
 // dialog, CSP violation and request leaving the page's origin; static servers that map URL
-// prefixes to folders (optionally with CORS headers); and tiny PNG / NPZ writers for hostile
-// or broken user data.
-import http from 'node:http';
-import fs from 'node:fs';
+// prefixes to folders (optionally with CORS headers, from scripts/lib/static-server.mjs); and
+// tiny PNG / NPZ writers for hostile or broken user data.
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT } from './harness.mjs';
+import { ROOT, serveRoutes } from './harness.mjs';
+
+export { serveRoutes };
 
 export const ARTIFACTS = path.join(ROOT, 'test-results');
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
-
-/**
- * Serves `routes` ({'/lab/': '/abs/dir', '/': '/other/dir'}, longest prefix wins) on 127.0.0.1.
- * `cors` adds Access-Control-Allow-Origin: * to every answer. Resolves to {url, requests, close}.
- */
-export function serveRoutes(routes, { cors = false } = {}) {
-  const prefixes = Object.keys(routes).sort((a, b) => b.length - a.length);
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    requests.push(url.pathname);
-    const headers = cors ? { 'Access-Control-Allow-Origin': '*' } : {};
-    const prefix = prefixes.find((p) => url.pathname.startsWith(p));
-    if (!prefix) {
-      res.writeHead(404, headers).end();
-      return;
-    }
-    const dir = routes[prefix];
-    let file = path.join(dir, decodeURIComponent(url.pathname.slice(prefix.length)));
-    if (!file.startsWith(dir)) {
-      res.writeHead(403, headers).end();
-      return;
-    }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (err) {
-        res.writeHead(404, headers).end('not found');
-        return;
-      }
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
-      res.end(body);
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) });
-    });
-  });
-}
 
 /**
  * A page that records, from before its first script: console errors and uncaught exceptions

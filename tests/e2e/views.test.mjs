@@ -1,14 +1,14 @@
-// The lab's views, drawn from the report fixtures on the development page (www/dev/views.html):
-// every view renders, captions carry the fixture's numbers, hostile class names stay text, and
-// the console stays clean. Needs www/vendor/chart.umd.min.js (make setup); uses real test images
-// when www/pkg is built, a stand-in otherwise.
+// The lab's views, drawn from the report fixtures (tests/e2e/fixtures) on the development page
+// (www/dev/views.html, not part of the built site), over the views, engine and data of dist/:
+// every view renders, captions carry the fixture's numbers, hostile class names stay text, and the
+// console stays clean. Served as `make serve-dev` serves them: the site, the page under /dev/,
+// the fixtures under /dev/fixtures/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openPage, ROOT, WWW } from './harness.mjs';
+import { serveRoutes, launch, openPage, ROOT, WWW, DIST, FIXTURES } from './harness.mjs';
 
-const FIXTURES = path.join(WWW, 'dev', 'fixtures');
 const mnist = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'report-mnist-2seeds.json'), 'utf8'));
 const shapes = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'report-shapes-1seed.json'), 'utf8'));
 const SHOTS = path.join(ROOT, 'test-results');
@@ -19,8 +19,8 @@ let server;
 let browser;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(WWW, 'vendor', 'chart.umd.min.js')), 'www/vendor/chart.umd.min.js is missing: run `make www/vendor/chart.umd.min.js`');
-  server = await serve();
+  assert.ok(fs.existsSync(path.join(DIST, 'vendor', 'chart.umd.min.js')), 'dist/vendor/chart.umd.min.js is missing: run `make dist`');
+  server = await serveRoutes({ '/': DIST, '/dev/': path.join(WWW, 'dev'), '/dev/fixtures/': FIXTURES });
   browser = await launch();
 });
 

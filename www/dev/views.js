@@ -1,6 +1,8 @@
 // Development page: renders every view from a fixture report with a stub context, so the views
-// can be looked at and tested without training. Test images and labels come from the real
-// dataset through the wasm module when www/pkg is built, else from a fake stand-in.
+// can be looked at and tested without training. The fixtures are the browser tests'
+// (tests/e2e/fixtures), served under /dev/fixtures/ by `make serve-dev` and by views.test.mjs.
+// Test images and labels come from the real dataset through the wasm module when it is built,
+// else from a fake stand-in.
 import { views, VIEW_IDS } from '../js/views/index.js';
 
 const params = new URLSearchParams(location.search);

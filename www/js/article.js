@@ -277,8 +277,6 @@ async function runLab(spec) {
     setFinding(root.dataset.lab, `The lab could not start: ${e.message || e}`, 'error');
     return;
   }
-  // createLab reads `workers`, but this version of lab.js also reports it as an unknown setting.
-  for (const p of mount.querySelectorAll('.lab-notices p')) if (/unknown setting 'workers'/.test(p.textContent)) p.remove();
   // lab.link() may keep this page's path; the full lab is index.html with the same query.
   link.href = fullLabUrl(new URL(lab.link()).search);
   lab.on('state', (state) => { root.dataset.labState = state; });

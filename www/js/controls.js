@@ -22,16 +22,15 @@ const DATASET_LABELS = {
 let uid = 0;
 
 /**
- * Builds the controls into `form`. `onChange()` fires on any edit. Returns the form's API:
- * `values()` as [name, text] pairs, `set(config)`, `setClasses(names)`, `setUserDataset(name)`,
- * `hide(names)`, `disable(bool)`.
+ * Builds the controls into `form`. `onChange()` fires on any edit; `onUserFiles(source)` when the
+ * reader gives their own data. Returns the form's API: `values()` as [name, text] pairs,
+ * `set(config)`, `setClasses(names, selected)`, `setUserDataset(name)`, `hide(names)`.
  */
 export function buildControls(form, schema, { onChange, onUserFiles }) {
   const inputs = new Map();
   const rows = new Map();
   const groups = new Map();
   let classNames = [];
-  let userDataset = null;
   const prefix = `lab${(uid += 1)}`;
 
   for (const setting of schema) {
@@ -153,7 +152,6 @@ export function buildControls(form, schema, { onChange, onUserFiles }) {
   }
 
   function setUserDataset(name) {
-    userDataset = name;
     const { input } = inputs.get('dataset');
     if (![...input.options].some((o) => o.value === name)) input.append(el('option', { value: name, textContent: `${name} (your data)` }));
     input.value = name;
@@ -173,14 +171,7 @@ export function buildControls(form, schema, { onChange, onUserFiles }) {
     }
   }
 
-  function disable(off) {
-    for (const { input } of inputs.values()) {
-      if (input.tagName === 'DIV') for (const b of input.querySelectorAll('input')) b.disabled = off;
-      else input.disabled = off;
-    }
-  }
-
-  return { values, set, setClasses, setUserDataset, hide, disable, get userDataset() { return userDataset; } };
+  return { values, set, setClasses, setUserDataset, hide };
 }
 
 function userDataControls(prefix, onUserFiles) {

@@ -1,4 +1,6 @@
-// Files the reader can take away: the results document, the curves as CSV, any chart as PNG.
+// Files the reader can take away: the results document, the curves as CSV, any chart as PNG, the
+// trained models (models.js); and the side column's buttons that make them.
+import { decodeModels, encodeModels } from './models.js';
 
 export function download(name, content, type) {
   const blob = content instanceof Blob ? content : new Blob([content], { type });
@@ -63,4 +65,40 @@ export function panelPng(container, name) {
   });
   downloadCanvas(out, name);
   return true;
+}
+
+/**
+ * Wires the export buttons of `ui` (the layout). `lab` gives `link()`, `config`, `report`,
+ * `models` (trained, with their weights) and `loadModels(bundle)` (returns how many it took).
+ */
+export function bindExports(ui, lab) {
+  const { buttons, loadInput } = ui;
+  buttons.link.addEventListener('click', async () => {
+    const url = lab.link();
+    try {
+      await navigator.clipboard.writeText(url);
+      ui.showNotices([`Link copied: ${url}`]);
+    } catch {
+      ui.showNotices([`Copy this link: ${url}`]);
+    }
+  });
+  buttons.json.addEventListener('click', () => lab.report && download('ovr-lab-results.json', JSON.stringify(lab.report, null, 2), 'application/json'));
+  buttons.csv.addEventListener('click', () => lab.report && download('ovr-lab-curves.csv', curvesCsv(lab.report), 'text/csv'));
+  buttons.save.addEventListener('click', () => {
+    const text = encodeModels({ config: lab.config, dataset: lab.report ? lab.report.dataset : null, models: lab.models });
+    download('ovr-lab-models.json', text, 'application/json');
+  });
+  loadInput.addEventListener('change', async () => {
+    const file = loadInput.files[0];
+    if (!file) return;
+    try {
+      const count = lab.loadModels(decodeModels(await file.text(), file.name));
+      ui.showNotices([`Loaded ${count} trained models from ${file.name}; draw an image in "Draw and classify" to test them.`]);
+      buttons.save.disabled = false;
+    } catch (e) {
+      ui.showError(e.message || String(e));
+    } finally {
+      loadInput.value = '';
+    }
+  });
 }

@@ -114,7 +114,6 @@ export class WorkerPool {
     slot.lastSeen = performance.now();
     const { config, data, file, key } = run.payload;
     slot.worker.postMessage({ type: 'run', job: run.jobId, index, config, data, file, key });
-    run.handlers.started?.(index, slot.id);
   }
 
   onMessage(slot, msg) {

@@ -1,11 +1,12 @@
-// One worker trains one model at a time. Messages in: run, pause, resume, cancel. Messages out:
+// One worker trains one model at a time. Messages in: run, pause, resume. Messages out:
 // {type: 'ready' | 'progress' | 'epoch' | 'result' | 'error', job, index, ...}. `job` identifies
-// the run, so that the page ignores messages of a run it has cancelled.
+// the run, so that the page ignores messages of a run it has cancelled (the pool cancels a run by
+// terminating the workers busy with it).
 import { loadEngine, wasmMemoryBytes } from './engine.js';
 import { nextTask } from './tasks.js';
 
 // A slice of training runs batches until this much time has passed, then yields so that pause
-// and cancel messages get in and progress goes out; a batch of the largest models takes seconds,
+// messages get in and progress goes out; a batch of the largest models takes seconds,
 // one of the smallest well under a millisecond, so slices are measured in time, not batches.
 const SLICE_MS = 40;
 const PROGRESS_EVERY_MS = 200;
@@ -15,7 +16,6 @@ let lab = null;
 let labKey = null;
 let paused = false;
 let wakeUp = null;
-const cancelled = new Set();
 
 function post(message, transfer = []) {
   self.postMessage(message, transfer);
@@ -42,7 +42,6 @@ async function run({ job, index, config, data, file, key }) {
     let active = 0;
     let lastPost = 0;
     for (;;) {
-      if (cancelled.has(job)) return;
       if (paused) await untilResumed();
       const t0 = performance.now();
       let progress = runner.advance(1);
@@ -88,9 +87,6 @@ self.onmessage = ({ data: msg }) => {
     case 'resume':
       paused = false;
       if (wakeUp) wakeUp();
-      break;
-    case 'cancel':
-      cancelled.add(msg.job);
       break;
     default:
       post({ type: 'error', job: msg.job, message: `unknown message type ${msg.type}` });

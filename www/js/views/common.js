@@ -1,20 +1,7 @@
-// Helpers shared by the views: DOM building without innerHTML (class names come from user
-// files), number formatting, and the wording that compares two results against their spread.
-import { approachLabel } from './palette.js';
-
-/** `el('p', {class: 'x', text: 'y', attrs: {role: 'note'}}, ...children)`; text is never parsed. */
-export function el(tag, opts = {}, ...children) {
-  const node = document.createElement(tag);
-  if (opts.class) node.className = opts.class;
-  if (opts.text !== undefined) node.textContent = String(opts.text);
-  for (const [k, v] of Object.entries(opts.attrs ?? {})) {
-    if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c !== null && c !== undefined && c !== false) node.append(c);
-  }
-  return node;
-}
+// Helpers shared by the views: number formatting, the wording that compares two results against
+// their spread, captions, charts and small canvases. Elements are built with dom.js's el(), never
+// from HTML (class names come from user files).
+import { el } from '../dom.js';
 
 export function clear(node) {
   while (node.firstChild) node.firstChild.remove();
@@ -101,7 +88,7 @@ export function capitalise(s) {
 
 /** The caption element under a view; `set` replaces its sentences. */
 export function makeCaption(parent) {
-  const node = el('p', { class: 'view-caption', attrs: { 'aria-live': 'polite' } });
+  const node = el('p', { className: 'view-caption', 'aria-live': 'polite' });
   parent.append(node);
   return {
     node,
@@ -114,11 +101,6 @@ export function makeCaption(parent) {
 /** The one sentence every view shows before there is anything to draw. */
 export function waitingText(what, when = 'as models finish their epochs') {
   return `No ${what} yet: ${what} appear${what.endsWith('s') ? '' : 's'} here ${when}.`;
-}
-
-/** `label (approach)` used in tooltips and readouts. */
-export function approachName(id) {
-  return approachLabel(id);
 }
 
 /** Chart.js, loaded by the page as a classic script; a view without it says so instead of throwing. */
@@ -197,7 +179,7 @@ export function rovingGrid(items, onMove) {
  * so they look like the digits a reader would write.
  */
 export function imageCanvas(pixels, offset, width, height, channels, alt) {
-  const canvas = el('canvas', { class: 'test-image', attrs: { width, height, role: 'img', 'aria-label': alt } });
+  const canvas = el('canvas', { className: 'test-image', width, height, role: 'img', 'aria-label': alt });
   const g = canvas.getContext('2d');
   const img = g.createImageData(width, height);
   for (let i = 0; i < width * height; i++) {

@@ -1,8 +1,9 @@
 // Confusion matrices side by side: where each approach's mistakes go. Each cell is a button, so
 // the images behind a count are one click (or Enter) away; that is what makes a count believable.
 import { approachColor, approachLabel, orderedApproaches } from './palette.js';
+import { el } from '../dom.js';
 import {
-  clear, classNames, el, hasApproaches, imageCanvas, int, makeCaption, pct, rovingGrid, seedsOf,
+  clear, classNames, hasApproaches, imageCanvas, int, makeCaption, pct, rovingGrid, seedsOf,
   waitingText,
 } from './common.js';
 
@@ -20,10 +21,10 @@ function shade(f) {
 const nameOf = (names, i) => names[i] ?? `class ${i}`;
 
 export function createView(container, ctx) {
-  const root = el('div', { class: 'view view-confusion' });
-  const legend = el('p', { class: 'view-note' });
-  const mats = el('div', { class: 'confusion-row' });
-  const detail = el('section', { class: 'confusion-detail', attrs: { 'aria-live': 'polite' } });
+  const root = el('div', { className: 'view view-confusion' });
+  const legend = el('p', { className: 'view-note' });
+  const mats = el('div', { className: 'confusion-row' });
+  const detail = el('section', { className: 'confusion-detail', 'aria-live': 'polite' });
   detail.hidden = true;
   root.append(legend, mats, detail);
   container.append(root);
@@ -45,17 +46,17 @@ export function createView(container, ctx) {
     built = { key: '', blocks: new Map() };
     const k = names.length;
     for (const a of approaches) {
-      const readout = el('p', { class: 'confusion-readout', text: 'Hover or focus a cell for its count; click it for the images.' });
-      const grid = el('div', { class: 'confusion-grid', attrs: { role: 'group', 'aria-label': `${approachLabel(a.id)} confusion matrix: rows true class, columns predicted class; arrow keys move` } });
+      const readout = el('p', { className: 'confusion-readout', textContent: 'Hover or focus a cell for its count; click it for the images.' });
+      const grid = el('div', { className: 'confusion-grid', role: 'group', 'aria-label': `${approachLabel(a.id)} confusion matrix: rows true class, columns predicted class; arrow keys move` });
       grid.style.gridTemplateColumns = `auto repeat(${k}, minmax(0, 1fr))`;
-      grid.append(el('span', { class: 'confusion-corner', text: 'true ↓ pred →', attrs: { 'aria-hidden': 'true' } }));
-      for (let p = 0; p < k; p++) grid.append(el('span', { class: 'confusion-col', text: nameOf(names, p), attrs: { title: nameOf(names, p) } }));
+      grid.append(el('span', { className: 'confusion-corner', textContent: 'true ↓ pred →', 'aria-hidden': 'true' }));
+      for (let p = 0; p < k; p++) grid.append(el('span', { className: 'confusion-col', textContent: nameOf(names, p), title: nameOf(names, p) }));
       const cells = [];
       for (let t = 0; t < k; t++) {
-        grid.append(el('span', { class: 'confusion-rowhead', text: nameOf(names, t), attrs: { title: nameOf(names, t) } }));
+        grid.append(el('span', { className: 'confusion-rowhead', textContent: nameOf(names, t), title: nameOf(names, t) }));
         const row = [];
         for (let p = 0; p < k; p++) {
-          const b = el('button', { class: `confusion-cell${t === p ? ' diag' : ''}`, attrs: { type: 'button' } });
+          const b = el('button', { className: `confusion-cell${t === p ? ' diag' : ''}`, type: 'button' });
           b.dataset.t = String(t);
           b.dataset.p = String(p);
           b.addEventListener('click', () => select(a.id, t, p));
@@ -67,10 +68,10 @@ export function createView(container, ctx) {
         cells.push(row);
       }
       rovingGrid(cells);
-      const swatch = el('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+      const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = approachColor(a.id);
-      const title = el('h4', { class: 'confusion-title' }, swatch, approachLabel(a.id));
-      const fig = el('figure', { class: 'confusion-block' }, title, grid, readout);
+      const title = el('h4', { className: 'confusion-title' }, swatch, approachLabel(a.id));
+      const fig = el('figure', { className: 'confusion-block' }, title, grid, readout);
       mats.append(fig);
       built.blocks.set(a.id, { cells, fig, readout, title });
     }
@@ -115,7 +116,7 @@ export function createView(container, ctx) {
     const a = report.approaches?.[selected.id];
     const names = classNames(report, ctx);
     detail.hidden = false;
-    const close = el('button', { class: 'link-button', text: 'close', attrs: { type: 'button' } });
+    const close = el('button', { className: 'link-button', textContent: 'close', type: 'button' });
     close.addEventListener('click', () => {
       const back = built.blocks.get(selected.id)?.cells[selected.t]?.[selected.p];
       selected = null;
@@ -128,7 +129,7 @@ export function createView(container, ctx) {
     const labels = ctx.testLabels;
     const preds = a?.test_predictions;
     if (!labels || !preds?.length || labels.length !== preds.length) {
-      detail.append(el('p', { class: 'view-note', text: 'The test images behind this cell are not available (no test labels or predictions yet).' }));
+      detail.append(el('p', { className: 'view-note', textContent: 'The test images behind this cell are not available (no test labels or predictions yet).' }));
       return;
     }
     const idx = [];
@@ -137,7 +138,7 @@ export function createView(container, ctx) {
     const seeds = seedsOf(a);
     const shown = idx.slice(0, MAX_IMAGES);
     const seedNote = seeds > 1 ? ` The images are the first seed's; the matrix counts ${seeds} seeds (${int(cellCount)}).` : '';
-    detail.append(el('p', { class: 'view-note', text: `${shown.length} of ${idx.length} shown.${seedNote}` }));
+    detail.append(el('p', { className: 'view-note', textContent: `${shown.length} of ${idx.length} shown.${seedNote}` }));
     if (!shown.length) return;
     let imgs;
     try {
@@ -148,7 +149,7 @@ export function createView(container, ctx) {
     }
     const { pixels, width, height, channels } = imgs;
     const size = width * height * channels;
-    const strip = el('div', { class: 'image-strip' });
+    const strip = el('div', { className: 'image-strip' });
     shown.forEach((i, j) => {
       if ((j + 1) * size <= pixels.length) {
         strip.append(imageCanvas(pixels, j * size, width, height, channels, `test image ${i}, true "${nameOf(names, selected.t)}", predicted "${nameOf(names, selected.p)}"`));

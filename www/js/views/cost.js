@@ -1,8 +1,9 @@
 // The price of K models: parameters, FLOPs and time beside the accuracy they buy, and the models
 // that failed (collapsed or diverged), listed by name so a failure is never hidden by a mean.
 import { approachColor, approachLabel, orderedApproaches } from './palette.js';
+import { el } from '../dom.js';
 import {
-  accText, clear, el, fixed, hasApproaches, int, makeCaption, seedsOf, si, waitingText,
+  accText, clear, fixed, hasApproaches, int, makeCaption, seedsOf, si, waitingText,
 } from './common.js';
 
 const COLUMNS = [
@@ -22,25 +23,25 @@ const COLUMNS = [
 const ratio = (a, b) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(1)}×` : '–');
 
 export function createView(container) {
-  const root = el('div', { class: 'view view-cost' });
-  const wrap = el('div', { class: 'table-wrap', attrs: { tabindex: '0', role: 'region', 'aria-label': 'Cost table (scrolls sideways on small screens)' } });
-  const table = el('table', { class: 'cost-table' });
-  const thead = el('thead', {}, el('tr', {}, ...COLUMNS.map(([, h, sub]) => el('th', { attrs: { scope: 'col' } }, h, sub ? el('span', { class: 'th-sub', text: sub }) : null))));
+  const root = el('div', { className: 'view view-cost' });
+  const wrap = el('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Cost table (scrolls sideways on small screens)' });
+  const table = el('table', { className: 'cost-table' });
+  const thead = el('thead', {}, el('tr', {}, ...COLUMNS.map(([, h, sub]) => el('th', { scope: 'col' }, h, sub ? el('span', { className: 'th-sub', textContent: sub }) : null))));
   const tbody = el('tbody');
   table.append(thead, tbody);
   wrap.append(table);
-  const flags = el('div', { class: 'cost-flags' });
-  const hint = el('p', { class: 'view-note scroll-hint', text: 'The table scrolls sideways.' });
+  const flags = el('div', { className: 'cost-flags' });
+  const hint = el('p', { className: 'view-note scroll-hint', textContent: 'The table scrolls sideways.' });
   root.append(hint, wrap, flags);
   container.append(root);
   const caption = makeCaption(root);
 
   function row(a) {
-    const swatch = el('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+    const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
     swatch.style.backgroundColor = approachColor(a.id);
     const failed = (a.collapsed?.length ?? 0) + (a.diverged?.length ?? 0);
     const cells = {
-      approach: el('th', { attrs: { scope: 'row' } }, swatch, approachLabel(a.id), a.complete ? null : el('span', { class: 'badge', text: 'training' })),
+      approach: el('th', { scope: 'row' }, swatch, approachLabel(a.id), a.complete ? null : el('span', { className: 'badge', textContent: 'training' })),
       models: int(a.models),
       params: int(a.params),
       ppm: int(a.params_per_model),
@@ -52,8 +53,8 @@ export function createView(container) {
       ece: fixed(a.calibration_ece, 3),
       flags: failed ? `${failed}` : 'none',
     };
-    return el('tr', { class: failed ? 'has-flags' : '' }, ...COLUMNS.map(([key]) => (
-      key === 'approach' ? cells[key] : el('td', { class: key === 'flags' && failed ? 'flagged' : '', text: cells[key] }))));
+    return el('tr', { className: failed ? 'has-flags' : '' }, ...COLUMNS.map(([key]) => (
+      key === 'approach' ? cells[key] : el('td', { className: key === 'flags' && failed ? 'flagged' : '', textContent: cells[key] }))));
   }
 
   function renderFlags(approaches) {
@@ -62,14 +63,14 @@ export function createView(container) {
     for (const a of approaches) {
       for (const [kind, list] of [['collapsed', a.collapsed], ['diverged', a.diverged]]) {
         for (const f of list ?? []) {
-          items.push(el('li', {}, el('strong', { text: f.label }), ` (${approachLabel(a.id)}, seed ${f.seed}) ${kind}: ${f.detail}`));
+          items.push(el('li', {}, el('strong', { textContent: f.label }), ` (${approachLabel(a.id)}, seed ${f.seed}) ${kind}: ${f.detail}`));
         }
       }
     }
-    flags.append(el('h4', { text: 'Failed models' }));
+    flags.append(el('h4', { textContent: 'Failed models' }));
     flags.append(items.length
-      ? el('ul', { class: 'flag-list' }, ...items)
-      : el('p', { class: 'view-note', text: 'No model collapsed (constant output) or diverged (loss not finite).' }));
+      ? el('ul', { className: 'flag-list' }, ...items)
+      : el('p', { className: 'view-note', textContent: 'No model collapsed (constant output) or diverged (loss not finite).' }));
   }
 
   function captionText(report, approaches) {

@@ -2,9 +2,10 @@
 // network, per epoch and per FLOP spent? Three charts: accuracy, each approach's own loss, and
 // the per-class models' own yes/no accuracy (kept apart because it is a different metric).
 import { approachColor, approachLabel, orderedApproaches, withAlpha } from './palette.js';
+import { el } from '../dom.js';
 import {
-  accText, baseChartOptions, chartLib, classNames, compareText, el, hasApproaches, makeCaption,
-  pct, pts, seedsOf, setChartDefaults, si, waitingText,
+  accText, baseChartOptions, chartLib, classNames, compareText, hasApproaches, makeCaption, pct,
+  pts, seedsOf, setChartDefaults, si, waitingText,
 } from './common.js';
 
 const LOG_TICKS = new Set([1, 2, 5]);
@@ -124,25 +125,25 @@ export function createView(container, ctx) {
   let axis = 'epoch';
   let last = null;
 
-  const root = el('div', { class: 'view view-curves' });
+  const root = el('div', { className: 'view view-curves' });
   const axisId = `curves-axis-${Math.random().toString(36).slice(2, 8)}`;
-  const toggle = el('fieldset', { class: 'view-toggle' },
-    el('legend', { text: 'x axis' }),
+  const toggle = el('fieldset', { className: 'view-toggle' },
+    el('legend', { textContent: 'x axis' }),
     ...[['epoch', 'epochs'], ['flops', 'training compute (FLOPs)']].map(([v, t]) => el('label', {},
-      el('input', { attrs: { type: 'radio', name: axisId, value: v, checked: v === axis } }), ` ${t}`)));
-  const note = el('p', { class: 'view-note' });
-  const grid = el('div', { class: 'chart-grid' });
+      el('input', { type: 'radio', name: axisId, value: v, checked: v === axis }), ` ${t}`)));
+  const note = el('p', { className: 'view-note' });
+  const grid = el('div', { className: 'chart-grid' });
   const boxes = {};
   for (const [key, title, sub] of [
     ['acc', 'Test accuracy (solid, ± one std over seeds when shaded) and train accuracy (dashed)', ''],
     ['loss', 'Loss, each approach on its own objective (log scale)', 'Cross-entropy for shared, summed binary cross-entropy for the others: compare epochs within an approach, not approaches with each other.'],
     ['members', 'Each per-class model\'s own yes/no test accuracy (faint: one line per class)', 'A binary model that answers "no" to everything already scores 1 − 1/K: read these against that.'],
   ]) {
-    const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': title } });
-    const box = el('figure', { class: `chart-box chart-${key}` },
-      el('figcaption', { class: 'chart-title', text: title }),
-      sub ? el('p', { class: 'chart-sub', text: sub }) : null,
-      el('div', { class: 'chart-wrap' }, canvas));
+    const canvas = el('canvas', { role: 'img', 'aria-label': title });
+    const box = el('figure', { className: `chart-box chart-${key}` },
+      el('figcaption', { className: 'chart-title', textContent: title }),
+      sub ? el('p', { className: 'chart-sub', textContent: sub }) : null,
+      el('div', { className: 'chart-wrap' }, canvas));
     boxes[key] = { box, canvas, chart: null };
     grid.append(box);
   }

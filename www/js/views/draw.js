@@ -1,7 +1,8 @@
 // Draw (or drop) an image and see what every trained approach makes of it: the quickest way to
 // feel that positive-only models say "yes" to anything while the others discriminate.
 import { APPROACH_ORDER, approachColor, approachLabel } from './palette.js';
-import { clear, el, fixed, makeCaption, pct } from './common.js';
+import { el } from '../dom.js';
+import { clear, fixed, makeCaption, pct } from './common.js';
 
 const PAD = 20; // side of a 28-px digit box, MNIST-style: the ink fits in 20 × 20, centred
 const SIDE = 280;
@@ -115,18 +116,18 @@ export function normaliseScores(rows, k) {
 }
 
 export function createView(container, ctx) {
-  const root = el('div', { class: 'view view-draw' });
-  const pad = el('canvas', { class: 'draw-pad', attrs: { width: SIDE, height: SIDE, 'aria-label': 'Drawing area: draw with mouse, finger or pen, or drop an image file here' } });
-  const clearBtn = el('button', { class: 'button', text: 'clear', attrs: { type: 'button' } });
-  const preview = el('canvas', { class: 'draw-preview', attrs: { width: 28, height: 28, role: 'img', 'aria-label': 'What the models see' } });
-  const previewNote = el('p', { class: 'view-note' });
-  const status = el('p', { class: 'view-note draw-status', attrs: { 'aria-live': 'polite' } });
-  const table = el('div', { class: 'score-table' });
-  const left = el('div', { class: 'draw-left' }, pad, el('div', { class: 'draw-tools' }, clearBtn),
-    el('p', { class: 'view-note', text: 'Draw with mouse, finger or pen, or drop an image (a light background is assumed; a mostly dark image is inverted).' }));
-  const middle = el('div', { class: 'draw-mid' }, el('h4', { text: 'What the models see' }), preview, previewNote);
-  const right = el('div', { class: 'draw-right' }, status, table);
-  root.append(el('div', { class: 'draw-row' }, left, middle, right));
+  const root = el('div', { className: 'view view-draw' });
+  const pad = el('canvas', { className: 'draw-pad', width: SIDE, height: SIDE, 'aria-label': 'Drawing area: draw with mouse, finger or pen, or drop an image file here' });
+  const clearBtn = el('button', { className: 'button', textContent: 'clear', type: 'button' });
+  const preview = el('canvas', { className: 'draw-preview', width: 28, height: 28, role: 'img', 'aria-label': 'What the models see' });
+  const previewNote = el('p', { className: 'view-note' });
+  const status = el('p', { className: 'view-note draw-status', 'aria-live': 'polite' });
+  const table = el('div', { className: 'score-table' });
+  const left = el('div', { className: 'draw-left' }, pad, el('div', { className: 'draw-tools' }, clearBtn),
+    el('p', { className: 'view-note', textContent: 'Draw with mouse, finger or pen, or drop an image (a light background is assumed; a mostly dark image is inverted).' }));
+  const middle = el('div', { className: 'draw-mid' }, el('h4', { textContent: 'What the models see' }), preview, previewNote);
+  const right = el('div', { className: 'draw-right' }, status, table);
+  root.append(el('div', { className: 'draw-row' }, left, middle, right));
   container.append(root);
   const caption = makeCaption(root);
 
@@ -280,21 +281,21 @@ export function createView(container, ctx) {
     for (const r of lastResults ?? []) {
       const probs = r.probabilities ?? [];
       const top = argmax(r.scores ?? probs);
-      const swatch = el('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+      const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = approachColor(r.approach);
       const kind = r.approach === 'shared' ? 'softmax: sums to 1' : 'one sigmoid per class: need not sum to 1';
-      const bars = el('div', { class: 'score-bars', attrs: { role: 'img', 'aria-label': `${r.label}: ${probs.map((p, i) => `${nameOf(names, i)} ${pct(p, 0)}`).join(', ')}` } });
+      const bars = el('div', { className: 'score-bars', role: 'img', 'aria-label': `${r.label}: ${probs.map((p, i) => `${nameOf(names, i)} ${pct(p, 0)}`).join(', ')}` });
       probs.forEach((p, i) => {
-        const bar = el('span', { class: 'score-bar' });
+        const bar = el('span', { className: 'score-bar' });
         bar.style.height = `${Math.max(0, Math.min(1, p)) * 100}%`;
         bar.style.backgroundColor = i === top ? approachColor(r.approach) : '#b8b8b8';
-        bars.append(el('span', { class: 'score-col', attrs: { title: `${nameOf(names, i)}: probability ${fixed(p, 3)}, score ${fixed(r.scores?.[i], 2)}` } },
-          el('span', { class: 'score-track' }, bar), el('span', { class: 'score-name', text: nameOf(names, i) })));
+        bars.append(el('span', { className: 'score-col', title: `${nameOf(names, i)}: probability ${fixed(p, 3)}, score ${fixed(r.scores?.[i], 2)}` },
+          el('span', { className: 'score-track' }, bar), el('span', { className: 'score-name', textContent: nameOf(names, i) })));
       });
-      table.append(el('div', { class: 'score-row' },
-        el('div', { class: 'score-head' }, swatch, el('strong', { text: r.label ?? approachLabel(r.approach) }),
-          el('span', { class: 'score-pred', text: top >= 0 ? ` predicts "${nameOf(names, top)}" (${fixed(probs[top], 2)})` : ' –' }),
-          el('span', { class: 'score-kind', text: kind })),
+      table.append(el('div', { className: 'score-row' },
+        el('div', { className: 'score-head' }, swatch, el('strong', { textContent: r.label ?? approachLabel(r.approach) }),
+          el('span', { className: 'score-pred', textContent: top >= 0 ? ` predicts "${nameOf(names, top)}" (${fixed(probs[top], 2)})` : ' –' }),
+          el('span', { className: 'score-kind', textContent: kind })),
         bars));
     }
   }

@@ -2,8 +2,9 @@
 // specialise, the per-class models' filters should look different from each other and from the
 // shared model's; the "at init" toggle and each model's travel show how far training moved them.
 import { approachColor, approachLabel, APPROACH_ORDER } from './palette.js';
+import { el } from '../dom.js';
 import {
-  clear, el, fixed, makeCaption, pct, rovingGrid, waitingText,
+  clear, fixed, makeCaption, pct, rovingGrid, waitingText,
 } from './common.js';
 
 // ColorBrewer RdBu ends: blue negative, white zero, red positive.
@@ -43,19 +44,19 @@ export function createView(container) {
   let mode = 'trained';
   let lastReport = null;
   let lastLive = undefined;
-  const root = el('div', { class: 'view view-filters' });
+  const root = el('div', { className: 'view view-filters' });
   const name = `filters-mode-${Math.random().toString(36).slice(2, 8)}`;
-  const toggle = el('fieldset', { class: 'view-toggle' },
-    el('legend', { text: 'weights' }),
+  const toggle = el('fieldset', { className: 'view-toggle' },
+    el('legend', { textContent: 'weights' }),
     ...[['trained', 'after training'], ['init', 'at initialisation']].map(([v, t]) => el('label', {},
-      el('input', { attrs: { type: 'radio', name, value: v, checked: v === mode } }), ` ${t}`)));
-  const legendBar = el('canvas', { class: 'scale-bar', attrs: { width: 160, height: 10, 'aria-hidden': 'true' } });
-  const legendText = el('p', { class: 'view-note scale-text' });
-  const legend = el('div', { class: 'scale-legend' },
-    el('div', { class: 'scale-bar-box' }, el('span', { class: 'scale-min' }), legendBar, el('span', { class: 'scale-max' })),
+      el('input', { type: 'radio', name, value: v, checked: v === mode }), ` ${t}`)));
+  const legendBar = el('canvas', { className: 'scale-bar', width: 160, height: 10, 'aria-hidden': 'true' });
+  const legendText = el('p', { className: 'view-note scale-text' });
+  const legend = el('div', { className: 'scale-legend' },
+    el('div', { className: 'scale-bar-box' }, el('span', { className: 'scale-min' }), legendBar, el('span', { className: 'scale-max' })),
     legendText);
-  const readout = el('p', { class: 'filter-readout', text: 'Hover or focus a filter to enlarge it.' });
-  const groups = el('div', { class: 'filter-groups' });
+  const readout = el('p', { className: 'filter-readout', textContent: 'Hover or focus a filter to enlarge it.' });
+  const groups = el('div', { className: 'filter-groups' });
   root.append(toggle, legend, readout, groups);
   container.append(root);
   const caption = makeCaption(root);
@@ -103,16 +104,16 @@ export function createView(container) {
       byApproach.get(m.approach).push(m);
     }
     for (const [id, list] of byApproach) {
-      const swatch = el('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+      const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = approachColor(id);
-      const section = el('section', { class: 'filter-group' }, el('h4', {}, swatch, approachLabel(id)));
+      const section = el('section', { className: 'filter-group' }, el('h4', {}, swatch, approachLabel(id)));
       for (const m of list) {
         const [kh, kw, , fc] = m.shape;
-        const strip = el('div', { class: 'filter-strip' });
+        const strip = el('div', { className: 'filter-strip' });
         const row = [];
         const canvases = [];
         for (let f = 0; f < fc; f++) {
-          const c = el('canvas', { class: 'filter-cell', attrs: { width: kw, height: kh, role: 'img', 'aria-label': `${m.label}, filter ${f + 1} of ${fc}` } });
+          const c = el('canvas', { className: 'filter-cell', width: kw, height: kh, role: 'img', 'aria-label': `${m.label}, filter ${f + 1} of ${fc}` });
           c.addEventListener('mouseenter', () => describe(m, f));
           c.addEventListener('focus', () => describe(m, f));
           strip.append(c);
@@ -120,9 +121,9 @@ export function createView(container) {
           canvases.push(c);
         }
         rows.push(row);
-        const travel = el('span', { class: 'filter-travel' });
-        section.append(el('div', { class: 'filter-model' },
-          el('span', { class: 'filter-label', text: shortLabel(m), attrs: { title: m.label } }), strip, travel));
+        const travel = el('span', { className: 'filter-travel' });
+        section.append(el('div', { className: 'filter-model' },
+          el('span', { className: 'filter-label', textContent: shortLabel(m), title: m.label }), strip, travel));
         built.canvases.set(m.index, canvases);
         built.travels.set(m.index, travel);
       }

@@ -8,8 +8,7 @@ import * as filters from './filters.js';
 import * as similarity from './similarity.js';
 import * as draw from './draw.js';
 
-// `create` is the same function under the name the page shell (lab.js) calls.
-const entry = (id, title, mod) => Object.freeze({ id, title, createView: mod.createView, create: mod.createView });
+const entry = (id, title, mod) => Object.freeze({ id, title, createView: mod.createView });
 
 export const views = Object.freeze({
   curves: entry('curves', 'Learning curves', curves),
@@ -23,7 +22,5 @@ export const views = Object.freeze({
 
 export const VIEW_IDS = Object.freeze(Object.keys(views));
 
-/** The same entries as a list, in display order (what lab.js iterates). */
+/** The same entries as a list, in display order (what panels.js iterates). */
 export const VIEWS = Object.freeze(VIEW_IDS.map((id) => views[id]));
-
-export default views;

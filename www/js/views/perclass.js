@@ -1,8 +1,9 @@
 // Per-class recall side by side: if specialised models helped, one-vs-rest should beat the shared
 // network on the classes it specialises in, not just on average.
 import { approachColor, approachLabel, orderedApproaches } from './palette.js';
+import { el } from '../dom.js';
 import {
-  baseChartOptions, chartLib, classNames, el, hasApproaches, makeCaption, pct, seedsOf,
+  baseChartOptions, chartLib, classNames, hasApproaches, makeCaption, pct, seedsOf,
   setChartDefaults, waitingText,
 } from './common.js';
 
@@ -29,11 +30,11 @@ function gapSentence(a, shared, names) {
 export function createView(container, ctx) {
   const Chart = chartLib(ctx);
   if (Chart) setChartDefaults(Chart);
-  const root = el('div', { class: 'view view-perclass' });
-  const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Per-class test recall, one bar per approach' } });
-  const box = el('figure', { class: 'chart-box chart-wide' },
-    el('figcaption', { class: 'chart-title', text: 'Recall per class: the share of each class\'s test images that the approach labels correctly' }),
-    el('div', { class: 'chart-wrap' }, canvas));
+  const root = el('div', { className: 'view view-perclass' });
+  const canvas = el('canvas', { role: 'img', 'aria-label': 'Per-class test recall, one bar per approach' });
+  const box = el('figure', { className: 'chart-box chart-wide' },
+    el('figcaption', { className: 'chart-title', textContent: 'Recall per class: the share of each class\'s test images that the approach labels correctly' }),
+    el('div', { className: 'chart-wrap' }, canvas));
   root.append(box);
   container.append(root);
   const caption = makeCaption(root);

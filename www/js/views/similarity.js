@@ -1,8 +1,9 @@
 // Filter similarity across models, after training beside the same at initialisation, with the
 // spread of unrelated random filters: a similarity number means nothing without those two
 // baselines, so they are always drawn next to it.
+import { el } from '../dom.js';
 import {
-  clear, el, fixed, makeCaption, waitingText,
+  clear, fixed, makeCaption, waitingText,
 } from './common.js';
 
 // Viridis stops (matplotlib), a perceptually even scale that survives greyscale printing.
@@ -18,9 +19,9 @@ function viridis(t) {
 const isMatrix = (m, n) => Array.isArray(m) && m.length === n && m.every((r) => Array.isArray(r) && r.length === n);
 
 function heatmap(title) {
-  const canvas = el('canvas', { class: 'sim-canvas', attrs: { role: 'img', 'aria-label': title } });
-  const readout = el('p', { class: 'sim-readout', text: 'Hover a cell for the pair and its value.' });
-  const fig = el('figure', { class: 'sim-block' }, el('figcaption', { class: 'chart-title', text: title }), canvas, readout);
+  const canvas = el('canvas', { className: 'sim-canvas', role: 'img', 'aria-label': title });
+  const readout = el('p', { className: 'sim-readout', textContent: 'Hover a cell for the pair and its value.' });
+  const fig = el('figure', { className: 'sim-block' }, el('figcaption', { className: 'chart-title', textContent: title }), canvas, readout);
   return { fig, canvas, readout, layout: null };
 }
 
@@ -104,17 +105,17 @@ function bindHover(h, what) {
 }
 
 export function createView(container) {
-  const root = el('div', { class: 'view view-similarity' });
+  const root = el('div', { className: 'view view-similarity' });
   const trained = heatmap('After training');
   const init = heatmap('At initialisation (the baseline)');
   bindHover(trained, 'after training');
   bindHover(init, 'at init');
-  const pair = el('div', { class: 'sim-row' }, trained.fig, init.fig);
-  const scale = el('canvas', { class: 'sim-scale', attrs: { role: 'img', 'aria-label': 'colour scale' } });
-  const scaleText = el('p', { class: 'view-note' });
-  const summary = el('dl', { class: 'sim-summary' });
-  const measure = el('p', { class: 'view-note sim-measure' });
-  root.append(pair, el('div', { class: 'sim-legend' }, scale, scaleText), summary, measure);
+  const pair = el('div', { className: 'sim-row' }, trained.fig, init.fig);
+  const scale = el('canvas', { className: 'sim-scale', role: 'img', 'aria-label': 'colour scale' });
+  const scaleText = el('p', { className: 'view-note' });
+  const summary = el('dl', { className: 'sim-summary' });
+  const measure = el('p', { className: 'view-note sim-measure' });
+  root.append(pair, el('div', { className: 'sim-legend' }, scale, scaleText), summary, measure);
   container.append(root);
   const caption = makeCaption(root);
   let last = null;
@@ -187,14 +188,14 @@ export function createView(container) {
     ];
     for (const [k, a, b] of rows) {
       if (a === null || a === undefined) continue;
-      summary.append(el('dt', { text: k }), el('dd', { text: `${fixed(a, 3)} after training, ${fixed(b, 3)} at init` }));
+      summary.append(el('dt', { textContent: k }), el('dd', { textContent: `${fixed(a, 3)} after training, ${fixed(b, 3)} at init` }));
     }
     if (Number.isFinite(s.ovr_filters_total)) {
-      summary.append(el('dt', { text: 'distinct one-vs-rest filters' }),
-        el('dd', { text: `${s.ovr_distinct} of ${s.ovr_filters_total} after training, ${s.ovr_distinct_init} at init${Number.isFinite(s.shared_filters) ? ` (the shared model has ${s.shared_filters})` : ''}` }));
+      summary.append(el('dt', { textContent: 'distinct one-vs-rest filters' }),
+        el('dd', { textContent: `${s.ovr_distinct} of ${s.ovr_filters_total} after training, ${s.ovr_distinct_init} at init${Number.isFinite(s.shared_filters) ? ` (the shared model has ${s.shared_filters})` : ''}` }));
     }
-    summary.append(el('dt', { text: 'random pairs (min – mean – max)' }),
-      el('dd', { text: (s.random_pairs ?? []).map((v) => fixed(v, 3)).join(' – ') }));
+    summary.append(el('dt', { textContent: 'random pairs (min – mean – max)' }),
+      el('dd', { textContent: (s.random_pairs ?? []).map((v) => fixed(v, 3)).join(' – ') }));
     measure.textContent = `Measure: ${s.measure}. Models of seed ${s.seed}.`;
   }
 

@@ -1,0 +1,65 @@
+// The results: the table (views/summary.js) and one panel per view (its title, a PNG button once
+// it has drawn a chart, and the view itself). A report is drawn one view per task, so that no
+// main-thread task runs long while models train.
+import { el } from './dom.js';
+import { nextTask } from './tasks.js';
+import { VIEWS } from './views/index.js';
+import * as summaryView from './views/summary.js';
+import { panelPng } from './export.js';
+
+/**
+ * @param {{summary: HTMLElement, panels: HTMLElement, showNotices: Function}} ui the layout
+ * @param {Set<string>} hidden views not to create
+ * @param {object} ctx the views' context (views/README.md)
+ */
+export function createPanels(ui, hidden, ctx) {
+  const summary = summaryView.createView(ui.summary, ctx);
+  const views = [];
+  for (const view of VIEWS) {
+    if (hidden.has(view.id)) continue;
+    const container = el('div', { className: 'lab-view-body' });
+    const png = el('button', { type: 'button', className: 'lab-png', textContent: 'PNG', title: `Save the ${view.title.toLowerCase()} chart as a PNG image`, hidden: true, 'aria-label': `Save ${view.title} as PNG` });
+    png.addEventListener('click', () => {
+      if (!panelPng(container, `ovr-lab-${view.id}.png`)) ui.showNotices([`${view.title}: nothing drawn yet to save.`]);
+    });
+    ui.panels.append(el('section', { className: `lab-panel lab-view-${view.id}`, dataset: { panel: view.id } },
+      el('div', { className: 'lab-panel-head' }, el('h2', { textContent: view.title }), png), container));
+    try {
+      views.push({ id: view.id, instance: view.createView(container, ctx), png, container });
+    } catch (e) {
+      console.error(e);
+      container.textContent = `This view failed: ${e.message}`;
+    }
+  }
+
+  function updateView(v, report, live) {
+    const started = performance.now();
+    try {
+      v.instance.update(report, live);
+    } catch (e) {
+      console.error(`view ${v.id}`, e);
+    }
+    // Named timings, so that a profile or `make bench` can tell where the time goes.
+    performance.measure(`ovr-lab:view:${v.id}`, { start: started });
+  }
+
+  return {
+    /** Draws `report` with `live` (`{running, filters, models, failures}`) in every view. */
+    async update(report, live) {
+      updateView({ id: 'summary', instance: summary }, report, live);
+      for (const v of views) {
+        await nextTask();
+        updateView(v, report, live);
+      }
+      for (const v of views) v.png.hidden = !v.container.querySelector('canvas');
+    },
+    /** Draws `report` in the view `id` alone (the draw panel, after loading models). */
+    updateOne(id, report, live) {
+      for (const v of views) if (v.id === id) updateView(v, report, live);
+    },
+    destroy() {
+      summary.destroy();
+      for (const v of views) v.instance.destroy?.();
+    },
+  };
+}
