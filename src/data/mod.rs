@@ -48,6 +48,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("mnist28", "mnist28.bin.gz"),
     ("fashion28", "fashion28.bin.gz"),
     ("animals28", "animals28.bin.gz"),
+    ("glyphs", "glyphs.bin.gz"),
 ];
 
 /// Why a dataset could not be read or built: which file, and what is wrong with it.

@@ -128,7 +128,8 @@ pub struct Setting {
     pub default: String,
 }
 
-pub const BUNDLED_DATASETS: [&str; 4] = ["mnist28", "fashion28", "animals28", "digits8x8"];
+pub const BUNDLED_DATASETS: [&str; 5] =
+    ["mnist28", "fashion28", "animals28", "digits8x8", "glyphs"];
 pub const ARCHS: [&str; 4] = ["linear", "tiny", "ref", "wide"];
 pub const MAX_EPOCHS: i64 = 30;
 pub const MAX_SEEDS: i64 = 10;
@@ -157,7 +158,7 @@ pub fn settings() -> Vec<Setting> {
         default,
     };
     vec![
-        s("dataset", "Dataset", "A bundled set (mnist28, fashion28, animals28, digits8x8), shapes (generated), or your own file", "data", Kind::Text { max_len: 64 }, d.dataset.clone()),
+        s("dataset", "Dataset", "A bundled set (mnist28, fashion28, animals28, digits8x8, glyphs), shapes (generated), or your own file", "data", Kind::Text { max_len: 64 }, d.dataset.clone()),
         s("classes", "Classes", "Which classes to keep, as indices (empty: all)", "data", Kind::IntList { max: 63, max_len: 64 }, String::new()),
         s("train_per_class", "Training images per class", "0 keeps all; fewer shows whether the gap is about data", "data", int(0, 10_000), d.train_per_class.to_string()),
         s("augment_shift", "Random shift (px)", "Augmentation: shift each training image by up to this many pixels", "data", int(0, 4), d.augment_shift.to_string()),
