@@ -1,4 +1,4 @@
-//! IMDS: the four bundled datasets, round trips, and one test per kind of hostile input.
+//! IMDS: the bundled datasets, round trips, and one test per kind of hostile input.
 
 use flate2::{write::GzEncoder, Compression};
 use ovr_lab::data::{
@@ -34,6 +34,7 @@ fn header_of(gz: &[u8]) -> Value {
 struct Expect {
     file: &'static str,
     side: usize,
+    classes: usize,
     train: usize,
     test: usize,
     /// FNV-1a 64 of train images, train labels, test images, test labels (computed with Python
@@ -42,10 +43,11 @@ struct Expect {
     byte_sum: u64,
 }
 
-const EXPECT: [Expect; 4] = [
+const EXPECT: [Expect; 5] = [
     Expect {
         file: "digits8x8.bin.gz",
         side: 8,
+        classes: 10,
         train: 1437,
         test: 360,
         fnv: 0x824a_eadf_3b6d_33e0,
@@ -54,6 +56,7 @@ const EXPECT: [Expect; 4] = [
     Expect {
         file: "mnist28.bin.gz",
         side: 28,
+        classes: 10,
         train: 6500,
         test: 2000,
         fnv: 0x3dea_330b_ae50_ecc1,
@@ -62,6 +65,7 @@ const EXPECT: [Expect; 4] = [
     Expect {
         file: "fashion28.bin.gz",
         side: 28,
+        classes: 10,
         train: 8000,
         test: 2000,
         fnv: 0x43a7_af89_71eb_1645,
@@ -70,10 +74,21 @@ const EXPECT: [Expect; 4] = [
     Expect {
         file: "animals28.bin.gz",
         side: 28,
+        classes: 10,
         train: 6000,
         test: 2000,
         fnv: 0xa2ce_52d4_743c_29bb,
         byte_sum: 436_294_120,
+    },
+    // Made by scripts/glyphs/make_glyphs.py: 55 characters, test fonts disjoint from training fonts.
+    Expect {
+        file: "glyphs.bin.gz",
+        side: 28,
+        classes: 55,
+        train: 11000,
+        test: 2200,
+        fnv: 0xcbde_5993_8e38_e099,
+        byte_sum: 433_109_064,
     },
 ];
 
@@ -91,7 +106,7 @@ fn bundled_datasets_read_with_pinned_shapes_balance_and_checksums() {
         assert_eq!(ds.name, *name);
         assert_eq!(
             (ds.width, ds.height, ds.channels, ds.num_classes()),
-            (e.side, e.side, 1, 10),
+            (e.side, e.side, 1, e.classes),
             "{file}"
         );
         assert_eq!(
@@ -108,10 +123,10 @@ fn bundled_datasets_read_with_pinned_shapes_balance_and_checksums() {
                 .iter()
                 .map(|v| v.as_u64().unwrap() as usize)
                 .collect();
-            assert_eq!(split.per_class(10), stated, "{file} {key}");
+            assert_eq!(split.per_class(e.classes), stated, "{file} {key}");
             let balanced = header[key]["order"] == "balanced_blocks";
             assert_eq!(
-                is_balanced_blocks(&split.labels, 10),
+                is_balanced_blocks(&split.labels, e.classes),
                 balanced,
                 "{file} {key}"
             );
@@ -140,6 +155,59 @@ fn bundled_datasets_read_with_pinned_shapes_balance_and_checksums() {
         digits.train.per_class(10),
         vec![142, 146, 141, 147, 145, 146, 145, 143, 138, 144]
     );
+}
+
+#[test]
+fn glyphs_has_55_balanced_classes_from_disjoint_font_families() {
+    let bytes = shared("glyphs.bin.gz");
+    assert!(
+        bytes.len() < 5_000_000,
+        "glyphs.bin.gz is {} bytes",
+        bytes.len()
+    );
+    let ds = load_bytes(&bytes, "glyphs.bin.gz", 0).unwrap();
+    assert_eq!(
+        ds.class_names.concat(),
+        "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabdefghijmnqrty&@#%?$"
+    );
+    assert_eq!(ds.train.per_class(55), vec![200; 55]);
+    assert_eq!(ds.test.per_class(55), vec![40; 55]);
+    assert!(is_balanced_blocks(&ds.train.labels, 55));
+    assert!(is_balanced_blocks(&ds.test.labels, 55));
+    // Every training prefix of k·55 images is class-balanced, the first block included.
+    let mut first: Vec<u8> = ds.train.labels[..55].to_vec();
+    first.sort_unstable();
+    assert_eq!(first, (0..55).collect::<Vec<u8>>());
+    assert!(
+        ds.source.starts_with("Debian fonts-* packages"),
+        "{}",
+        ds.source
+    );
+
+    // The test split measures unseen typefaces: no family on both sides, and enough of each.
+    let header = header_of(&bytes);
+    let fonts = header["source"]["fonts"].as_array().unwrap();
+    let families = |split: &str| -> Vec<&str> {
+        fonts
+            .iter()
+            .filter(|f| f["split"] == split)
+            .map(|f| f["family"].as_str().unwrap())
+            .collect()
+    };
+    let (train, test) = (families("train"), families("test"));
+    assert_eq!((train.len(), test.len()), (21, 6));
+    assert!(
+        train.iter().all(|f| !test.contains(f)),
+        "{train:?} / {test:?}"
+    );
+    for f in fonts {
+        assert!(
+            f["package"].as_str().unwrap().starts_with("fonts-")
+                && !f["license"].as_str().unwrap().is_empty()
+                && !f["version"].as_str().unwrap().is_empty(),
+            "{f}"
+        );
+    }
 }
 
 #[test]

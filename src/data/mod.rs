@@ -75,6 +75,11 @@ pub const BUNDLED: &[Bundled] = &[
         file: "digits8x8.bin.gz",
         label: "tiny 8×8 digits",
     },
+    Bundled {
+        name: "glyphs",
+        file: "glyphs.bin.gz",
+        label: "55 characters in 27 fonts, test fonts unseen",
+    },
 ];
 
 /// The bundled dataset called `name`.

@@ -16,6 +16,7 @@ const DATASET_LABELS = {
   fashion28: 'fashion28 — clothing',
   animals28: 'animals28 — animal silhouettes (dog, cat, …)',
   digits8x8: 'digits8x8 — tiny 8×8 digits',
+  glyphs: 'glyphs — 55 characters, unseen fonts in test',
   shapes: 'shapes — generated figures',
 };
 

@@ -6,6 +6,7 @@ export const BUNDLED = {
   fashion28: 'fashion28.bin.gz',
   animals28: 'animals28.bin.gz',
   digits8x8: 'digits8x8.bin.gz',
+  glyphs: 'glyphs.bin.gz',
 };
 
 const cache = new Map();
