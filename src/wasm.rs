@@ -329,6 +329,11 @@ impl Session {
         to_js(&rows)
     }
 
+    /// The test split's labels, one byte per image (to find the images behind a confusion cell).
+    pub fn test_labels(&self) -> Vec<u8> {
+        self.session.run().data.test.labels.clone()
+    }
+
     /// Pixels (`height × width × channels` bytes each) of test images `indices`, for showing them.
     pub fn test_images(&self, indices: Vec<u32>) -> Vec<u8> {
         let d = &self.session.run().data;

@@ -102,6 +102,8 @@ pub struct ApproachReport {
     pub per_class: Vec<ClassScore>,
     /// `confusion[true][predicted]`, summed over seeds.
     pub confusion: Vec<Vec<u32>>,
+    /// The same as shares of each true class's images (rows sum to 1).
+    pub confusion_rows: Vec<Vec<f64>>,
     pub curve: Vec<CurvePoint>,
     pub members: Vec<MemberCurve>,
     pub calibration: Calibration,
@@ -175,6 +177,7 @@ pub fn build(
         seed_accuracies: outcome.accuracies,
         train_accuracy: mean_sd(&outcome.train_accuracies).0,
         per_class: per_class(&outcome.confusion, &run.data.class_names),
+        confusion_rows: row_shares(&outcome.confusion),
         confusion: outcome.confusion,
         calibration: outcome.calibration,
         members: member_curves(run, &first.1, approach),
@@ -189,6 +192,17 @@ pub fn build(
                 .all(|m| m.status != ModelStatus::Training),
         curve,
     })
+}
+
+fn row_shares(m: &[Vec<u32>]) -> Vec<Vec<f64>> {
+    m.iter()
+        .map(|row| {
+            let n: u32 = row.iter().sum();
+            row.iter()
+                .map(|&c| if n > 0 { c as f64 / n as f64 } else { 0.0 })
+                .collect()
+        })
+        .collect()
 }
 
 /// Wall seconds and samples of training, summed over each seed's models, mean over seeds.
