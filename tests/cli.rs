@@ -172,3 +172,63 @@ fn scenarios_are_listed_and_run_by_name_with_flags_overriding() {
     assert_eq!(report["config"]["epochs"], 1);
     std::fs::remove_file(json).ok();
 }
+
+#[test]
+fn a_class_sweep_reads_one_document_per_k_and_extrapolates_the_cost() {
+    let dir = std::env::temp_dir().join(format!("ovr-lab-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut docs = Vec::new();
+    for k in ["3", "2"] {
+        let json = dir.join(format!("k{k}.json"));
+        let (code, _, err) = cli(&[
+            "run",
+            "--dataset",
+            "shapes",
+            "--shapes_classes",
+            k,
+            "--shapes_train",
+            "40",
+            "--arch",
+            "tiny",
+            "--approaches",
+            "shared,ovr",
+            "--epochs",
+            "1",
+            "--probe_size",
+            "0",
+            "-q",
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        docs.push(json.to_str().unwrap().to_string());
+    }
+    let out = dir.join("sweep.json");
+    let mut args = vec!["sweep", "--json", out.to_str().unwrap()];
+    args.extend(docs.iter().map(String::as_str));
+    let (code, text, err) = cli(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("K = 1000 ovr"), "{text}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ks: Vec<u64> = s["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["k"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ks, vec![2, 3], "sorted by K");
+    let ovr = s["extrapolations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["approach"] == "ovr")
+        .unwrap();
+    // 1000 binary tiny CNNs on 24×24 images: 1000 × (40 + 296 + 6·6·8 + 1) parameters.
+    assert_eq!(ovr["params"], 1000 * (40 + 296 + 289));
+    assert!(ovr["basis"]
+        .as_str()
+        .unwrap()
+        .contains("an extrapolation, not a run"));
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -13,6 +13,7 @@ pub mod schema;
 pub mod session;
 pub mod split;
 pub mod stats;
+pub mod sweep;
 
 pub use approach::{plan, ModelPlan, Role, Task};
 pub use config::{Approach, Config, Mode};

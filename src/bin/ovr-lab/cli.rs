@@ -58,6 +58,13 @@ fn cli() -> Command {
         )
         .subcommand(Command::new("scenarios").about("List the named scenarios"))
         .subcommand(
+            Command::new("sweep")
+                .about("Accuracy and cost against the number of classes, from one results document per K, with the cost of K = 1000 extrapolated")
+                .arg(Arg::new("json").long("json").value_name("PATH").required(true).help("Write the sweep here"))
+                .arg(Arg::new("to").long("to").default_value("1000").value_parser(clap::value_parser!(usize)).help("Extrapolate the cost to this many classes"))
+                .arg(Arg::new("reports").required(true).num_args(1..)),
+        )
+        .subcommand(
             Command::new("schema")
                 .about("Print the schema (settings, datasets, approaches, scenarios) as JSON"),
         )
@@ -197,6 +204,40 @@ fn show(m: &ArgMatches) -> Result<()> {
     Ok(())
 }
 
+fn read_report(path: &str) -> Result<Report> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Input(format!("cannot read {path}: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::Input(format!(
+            "{path}: not a results document of version {} ({e})",
+            experiment::report::REPORT_VERSION
+        ))
+    })
+}
+
+fn sweep(m: &ArgMatches) -> Result<()> {
+    let reports: Vec<Report> = m
+        .get_many::<String>("reports")
+        .expect("required")
+        .map(|p| read_report(p))
+        .collect::<Result<_>>()?;
+    let s = experiment::sweep::sweep(&reports, *m.get_one::<usize>("to").expect("has a default"))?;
+    for row in &s.rows {
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| format!("{} {:.1}%", c.approach, 100.0 * c.test_accuracy))
+            .collect();
+        println!("K = {:>3}: {}", row.k, cells.join(" · "));
+    }
+    for e in &s.extrapolations {
+        println!("K = {} {}: {} parameters, {:.2} GFLOP per image, about {:.1} h of one core to train ({})", e.k, e.approach, e.params, e.flops_per_image as f64 / 1e9, e.train_seconds / 3600.0, e.basis);
+    }
+    let path = m.get_one::<String>("json").expect("required");
+    std::fs::write(path, serde_json::to_string_pretty(&s).expect("serialises"))
+        .map_err(|e| Error::Input(format!("cannot write {path}: {e}")))
+}
+
 fn datasets(m: &ArgMatches) -> Result<()> {
     let dir = data_dir(m);
     println!(
@@ -262,6 +303,7 @@ pub fn main() -> ExitCode {
         Some(("show", m)) => show(m),
         Some(("datasets", m)) => datasets(m),
         Some(("scenarios", _)) => list_scenarios(),
+        Some(("sweep", m)) => sweep(m),
         Some(("schema", _)) => {
             println!(
                 "{}",

@@ -1,0 +1,161 @@
+//! Many classes: accuracy and cost of each approach as the number of classes K grows, read from
+//! one results document per K, and the cost of K = 1000 one-vs-rest models extrapolated from the
+//! measured per-model cost (and said to be an extrapolation).
+
+use super::approach::architecture;
+use super::config::{Approach, Budget};
+use super::report::Report;
+use super::stats::Verdict;
+use crate::error::{Error, Result};
+use crate::nn::Shape;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepCell {
+    pub approach: String,
+    pub label: String,
+    pub test_accuracy: f64,
+    pub test_accuracy_std: f64,
+    pub seeds: usize,
+    pub models: usize,
+    pub params: usize,
+    pub flops_per_image: u64,
+    pub train_flops: f64,
+    /// Training wall time summed over the approach's models (one core), mean over seeds.
+    pub train_seconds: f64,
+    /// Against the run's baseline, by the comparison rule (null for the baseline).
+    pub difference: Option<f64>,
+    pub interval: Option<[f64; 2]>,
+    pub verdict: Option<Verdict>,
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    pub k: usize,
+    pub classes: Vec<usize>,
+    pub class_names: Vec<String>,
+    pub train_per_class: usize,
+    pub cells: Vec<SweepCell>,
+}
+
+/// What K models would cost, from the per-model numbers measured at the largest K of the sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Extrapolation {
+    pub k: usize,
+    pub approach: String,
+    /// Exact for the architecture (counted from its description).
+    pub params: usize,
+    pub flops_per_image: u64,
+    /// Training FLOPs and one-core seconds for the same epochs and images per class, scaled from
+    /// the measured seconds per training FLOP: an estimate.
+    pub train_flops: f64,
+    pub train_seconds: f64,
+    pub basis: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    pub dataset: String,
+    pub rows: Vec<SweepRow>,
+    pub extrapolations: Vec<Extrapolation>,
+}
+
+fn cell(r: &Report, id: &str) -> Option<SweepCell> {
+    let a = r.approaches.get(id)?;
+    let c = r.comparisons.iter().find(|c| c.approach == id);
+    Some(SweepCell {
+        approach: id.into(),
+        label: a.label.clone(),
+        test_accuracy: a.test_accuracy,
+        test_accuracy_std: a.test_accuracy_std,
+        seeds: a.seed_accuracies.len(),
+        models: a.models,
+        params: a.params,
+        flops_per_image: a.flops_per_image,
+        train_flops: a.train_flops,
+        train_seconds: a.train_seconds,
+        difference: c.map(|c| c.overall.difference),
+        interval: c.map(|c| c.overall.interval),
+        verdict: c.map(|c| c.overall.verdict),
+        text: c.map(|c| c.text.clone()),
+    })
+}
+
+/// Each approach's cost at `k` classes, from its measured seconds per training FLOP at the
+/// largest K of the sweep (`r`).
+fn extrapolate(r: &Report, approach: Approach, k: usize) -> Result<Option<Extrapolation>> {
+    let Some(a) = r.approaches.get(approach.id()) else {
+        return Ok(None);
+    };
+    let cfg = &r.config;
+    if cfg.budget != Budget::PerModel || a.train_flops <= 0.0 {
+        return Ok(None);
+    }
+    let d = &r.dataset;
+    let input = Shape::new(d.height, d.width, d.channels);
+    let widths = super::approach::base_widths(cfg);
+    let outputs = if approach.per_class() { 1 } else { k };
+    let spec = architecture(cfg.arch, input, outputs, widths);
+    let models = approach.models(k);
+    let per_class = d.train_per_class.iter().sum::<usize>() / d.train_per_class.len().max(1);
+    let epochs_run = a.curve.len().max(1);
+    let samples_per_model = (per_class * k * epochs_run) as f64;
+    let train_flops = models as f64 * samples_per_model * spec.flops_per_train_sample()? as f64;
+    let seconds_per_flop = a.train_seconds / a.train_flops;
+    Ok(Some(Extrapolation {
+        k,
+        approach: approach.id().into(),
+        params: models * spec.param_count()?,
+        flops_per_image: models as u64 * spec.flops_per_image()?,
+        train_flops,
+        train_seconds: train_flops * seconds_per_flop,
+        basis: format!(
+            "{k} models would train on {per_class} images per class for {epochs_run} epochs each, at the {:.2} GFLOP/s one core measured for this approach at K = {} (an extrapolation, not a run)",
+            1e-9 / seconds_per_flop,
+            d.class_names.len()
+        ),
+    }))
+}
+
+/// The sweep from one results document per K (any order; sorted by K).
+pub fn sweep(reports: &[Report], extrapolate_to: usize) -> Result<Sweep> {
+    let mut sorted: Vec<&Report> = reports.iter().collect();
+    sorted.sort_by_key(|r| r.dataset.class_names.len());
+    let last = *sorted
+        .last()
+        .ok_or_else(|| Error::Input("a sweep needs at least one results document".into()))?;
+    if sorted
+        .iter()
+        .any(|r| r.config.dataset != last.config.dataset)
+    {
+        return Err(Error::Input(
+            "every document of a sweep must be of the same dataset".into(),
+        ));
+    }
+    let rows = sorted
+        .iter()
+        .map(|r| SweepRow {
+            k: r.dataset.class_names.len(),
+            classes: r.config.classes.clone(),
+            class_names: r.dataset.class_names.clone(),
+            train_per_class: r.config.train_per_class,
+            cells: r
+                .approach_order
+                .iter()
+                .filter_map(|a| cell(r, &a.id))
+                .collect(),
+        })
+        .collect();
+    let mut extrapolations = Vec::new();
+    for &a in &last.config.approaches {
+        if let Some(e) = extrapolate(last, a, extrapolate_to)? {
+            extrapolations.push(e);
+        }
+    }
+    Ok(Sweep {
+        dataset: last.config.dataset.clone(),
+        rows,
+        extrapolations,
+    })
+}
