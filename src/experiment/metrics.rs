@@ -143,21 +143,32 @@ pub fn binary_loss(logits: &[f32], labels: &[u8], k: usize) -> f64 {
     total / labels.len().max(1) as f64
 }
 
-/// A binary model's answer to "is it class `member`?" on each image: accuracy, and the fraction
-/// of the class's images it calls positive (recall).
-pub fn binary_scores(logits: &[f32], labels: &[u8], member: usize) -> (f64, f64) {
-    let (mut right, mut pos, mut found) = (0usize, 0usize, 0usize);
+/// A binary model's answer to "is it class `member`?" on labelled images.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BinaryScores {
+    pub accuracy: f64,
+    /// Of the class's images, the fraction it calls positive.
+    pub recall: f64,
+    /// Of the other classes' images, the fraction it calls positive too.
+    pub false_positive_rate: f64,
+}
+
+pub fn binary_scores(logits: &[f32], labels: &[u8], member: usize) -> BinaryScores {
+    let (mut right, mut pos, mut found, mut false_pos) = (0usize, 0usize, 0usize, 0usize);
     for (&z, &l) in logits.iter().zip(labels) {
         let is = l as usize == member;
         let says = z > 0.0;
         right += (is == says) as usize;
         pos += is as usize;
         found += (is && says) as usize;
+        false_pos += (!is && says) as usize;
     }
-    (
-        right as f64 / labels.len().max(1) as f64,
-        found as f64 / pos.max(1) as f64,
-    )
+    let neg = labels.len() - pos;
+    BinaryScores {
+        accuracy: right as f64 / labels.len().max(1) as f64,
+        recall: found as f64 / pos.max(1) as f64,
+        false_positive_rate: false_pos as f64 / neg.max(1) as f64,
+    }
 }
 
 /// Accuracy of one model on its own task: K-way accuracy for softmax models and the trunk, and
@@ -171,7 +182,7 @@ pub fn own_task_accuracy(
 ) -> f64 {
     match task {
         Task::Softmax | Task::MultiBinary => accuracy(&predictions(logits, k), labels),
-        Task::Binary => binary_scores(logits, labels, member).0,
+        Task::Binary => binary_scores(logits, labels, member).accuracy,
     }
 }
 
@@ -284,9 +295,10 @@ mod tests {
         let p = softmax_rows(&[0.0, 0.0], 2);
         assert_eq!(p, vec![0.5, 0.5]);
         assert!((softmax_loss(&[0.0, 0.0], &[1], 2) - 2f64.ln()).abs() < 1e-6);
+        let b = binary_scores(&[1.0, -1.0, 1.0, -1.0], &[0, 0, 1, 1], 0);
         assert_eq!(
-            binary_scores(&[1.0, -1.0, 1.0, -1.0], &[0, 0, 1, 1], 0),
-            (0.5, 0.5)
+            (b.accuracy, b.recall, b.false_positive_rate),
+            (0.5, 0.5, 0.5)
         );
     }
 

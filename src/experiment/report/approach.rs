@@ -39,6 +39,8 @@ pub struct MemberCurve {
     pub name: String,
     pub binary_accuracy: Vec<f64>,
     pub positive_recall: Vec<f64>,
+    /// Of the other classes' images, the fraction it calls positive, per epoch.
+    pub false_positive_rate: Vec<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -435,16 +437,17 @@ fn member_curves(run: &Run, first: &[&ModelResult], approach: Approach) -> Vec<M
     first
         .iter()
         .map(|m| {
-            let (acc, recall) = m
+            let scores: Vec<_> = m
                 .epochs
                 .iter()
                 .map(|r| binary_scores(&r.test_scores, labels, m.plan.member))
-                .unzip();
+                .collect();
             MemberCurve {
                 member: m.plan.member,
                 name: run.data.class_names[m.plan.member].clone(),
-                binary_accuracy: acc,
-                positive_recall: recall,
+                binary_accuracy: scores.iter().map(|b| b.accuracy).collect(),
+                positive_recall: scores.iter().map(|b| b.recall).collect(),
+                false_positive_rate: scores.iter().map(|b| b.false_positive_rate).collect(),
             }
         })
         .collect()
