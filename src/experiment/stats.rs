@@ -149,6 +149,18 @@ pub fn paired_over_images(a: &[bool], b: &[bool]) -> Difference {
     }
 }
 
+/// A 95% interval for an accuracy: over seeds (t) with several, else from the `images` of one
+/// test set (normal approximation of the binomial).
+pub fn accuracy_interval(seed_accuracies: &[f64], images: usize) -> [f64; 2] {
+    let (m, sd) = mean_sd(seed_accuracies);
+    let half = match seed_accuracies.len() {
+        0 => return [0.0, 1.0],
+        1 => Z_975 * (m * (1.0 - m) / images.max(1) as f64).sqrt(),
+        n => t_975(n - 1) * sd / (n as f64).sqrt(),
+    };
+    [m - half, m + half]
+}
+
 /// Percentage points with a sign: 0.0213 → "+2.1".
 pub fn signed_points(x: f64) -> String {
     let p = 100.0 * x;
@@ -237,6 +249,14 @@ mod tests {
         assert_eq!(t_975(1), 12.706);
         assert!((t_975(40) - 2.021).abs() < 1e-3, "{}", t_975(40));
         assert!((t_975(1000) - 1.962_339).abs() < 1e-4, "{}", t_975(1000));
+    }
+
+    #[test]
+    fn accuracy_intervals_over_seeds_and_over_one_test_set() {
+        let one = accuracy_interval(&[0.5], 400);
+        assert!((one[1] - 0.5 - Z_975 * 0.025).abs() < 1e-12);
+        let three = accuracy_interval(&[0.1, 0.2, 0.3], 400);
+        assert!((three[0] - (0.2 - 4.303 * 0.1 / 3f64.sqrt())).abs() < 1e-9);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! threshold) is made here or in `stats`.
 
 use super::Report;
-use crate::experiment::stats::{signed_points, Verdict};
+use crate::experiment::config::Approach;
+use crate::experiment::stats::{accuracy_interval, signed_points, Verdict};
 use std::collections::BTreeMap;
 
 /// Below this change, training is said to have barely moved a similarity.
@@ -34,7 +35,47 @@ pub fn findings(r: &Report) -> BTreeMap<String, Vec<String>> {
     f.insert("representations".into(), representations(r));
     f.insert("transfer".into(), transfer(r));
     f.insert("ood".into(), ood(r));
+    f.extend(members(r));
     f
+}
+
+/// One sentence per per-class model (first seed, weights it ended with), keyed
+/// `member:<approach>:<class name>`: how it answers "is it this class?".
+fn members(r: &Report) -> Vec<(String, Vec<String>)> {
+    let n = r.dataset.test_count.max(1) as f64;
+    let mut out = Vec::new();
+    for a in &r.approach_order {
+        let Some(x) = r.approaches.get(&a.id) else {
+            continue;
+        };
+        for m in &x.members {
+            let (Some(acc), Some(rec), Some(fpr)) = (
+                m.binary_accuracy.last(),
+                m.positive_recall.last(),
+                m.false_positive_rate.last(),
+            ) else {
+                continue;
+            };
+            let support = x.per_class.get(m.member).map_or(0, |c| c.support) as f64
+                / x.seed_accuracies.len().max(1) as f64;
+            let always_no = 1.0 - support / n;
+            let verdict = if fpr >= &0.95 {
+                "it answers “yes” to almost everything"
+            } else if fpr >= &0.5 {
+                "it answers “yes” to most images, of its class or not"
+            } else {
+                "it does tell its class from the others to some degree"
+            };
+            out.push((
+                format!("member:{}:{}", a.id, m.name),
+                vec![format!(
+                    "The {} model for {} calls {} of its class’s test images “{}” and {} of the other classes’ images too: {verdict}. It is right on {} of all test images, where always answering “no” scores {}.",
+                    a.label, m.name, pct(*rec), m.name, pct(*fpr), pct(*acc), pct(always_no)
+                )],
+            ));
+        }
+    }
+    out
 }
 
 fn summary(r: &Report) -> Vec<String> {
