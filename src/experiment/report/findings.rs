@@ -102,7 +102,37 @@ fn summary(r: &Report) -> Vec<String> {
             .iter()
             .map(|c| format!("{}.", capitalise(&c.text))),
     );
+    out.extend(chance(r));
     out
+}
+
+/// For the approach that may not beat guessing (positive-only): its accuracy against chance.
+fn chance(r: &Report) -> Vec<String> {
+    let k = r.dataset.class_names.len().max(1) as f64;
+    let Some(a) = r.approaches.get(Approach::PositiveOnly.id()) else {
+        return Vec::new();
+    };
+    let [lo, hi] = accuracy_interval(&a.seed_accuracies, r.dataset.test_count);
+    let basis = if a.seed_accuracies.len() > 1 {
+        format!("over {} seeds", a.seed_accuracies.len())
+    } else {
+        format!("from the {} test images of one run", r.dataset.test_count)
+    };
+    let verdict = if lo > 1.0 / k {
+        "above chance"
+    } else if hi < 1.0 / k {
+        "below chance"
+    } else {
+        "no better than chance shown"
+    };
+    vec![format!(
+        "{}: {} (95% interval {} to {}, {basis}) where guessing scores {}: {verdict}.",
+        a.label,
+        pct(a.test_accuracy),
+        pct(lo),
+        pct(hi),
+        pct(1.0 / k)
+    )]
 }
 
 fn capitalise(s: &str) -> String {
