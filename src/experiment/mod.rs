@@ -48,10 +48,21 @@ pub fn shapes_dataset(cfg: &Config) -> Result<Dataset> {
     Ok(crate::data::shapes::generate(&sc)?)
 }
 
-/// Trains every model of `session`'s run on `threads` threads (one model per thread at a time),
-/// recording each result, then makes the analyses. Results do not depend on the thread count.
-/// `on_start` and `on_done` hear of each model (for progress).
+/// Trains every model of `session`'s run, then makes the analyses (see [`train_all`]).
 pub fn run_all(
+    session: &mut RunSession,
+    threads: usize,
+    now: &(dyn Fn() -> f64 + Sync),
+    observer: &(dyn Fn(&Trainer, Option<&run::Progress>) + Sync),
+) -> Result<()> {
+    train_all(session, threads, now, observer)?;
+    session.analyse()
+}
+
+/// Trains every model of `session`'s run on `threads` threads (one model per thread at a time),
+/// recording each result. Results do not depend on the thread count. `observer` hears of each
+/// model when it starts (no progress yet) and after each step.
+pub fn train_all(
     session: &mut RunSession,
     threads: usize,
     now: &(dyn Fn() -> f64 + Sync),
@@ -93,7 +104,7 @@ pub fn run_all(
     for r in results.into_inner().unwrap() {
         session.record(r)?;
     }
-    session.analyse()
+    Ok(())
 }
 
 /// Everything a shell needs to show the lab's choices, declared once: the settings, the bundled

@@ -167,18 +167,18 @@ fn run(m: &ArgMatches) -> Result<()> {
     let quiet = m.get_flag("quiet") || !std::io::stderr().is_terminal();
     let start = Instant::now();
     let bars = Bars::new(session.plans().len(), quiet);
-    experiment::run_all(
+    experiment::train_all(
         &mut session,
         threads,
         &|| start.elapsed().as_secs_f64(),
         &|t, p| bars.update(t, p),
     )?;
     bars.finish();
+    let trained = start.elapsed().as_secs_f64();
+    session.analyse()?;
     if !m.get_flag("quiet") {
-        eprintln!(
-            "done in {:.1} s on {threads} thread(s)",
-            start.elapsed().as_secs_f64()
-        );
+        let analysed = start.elapsed().as_secs_f64() - trained;
+        eprintln!("trained in {trained:.1} s on {threads} thread(s), analysed in {analysed:.1} s");
     }
     let report = session.report();
     print!("{}", table(&report));
