@@ -297,3 +297,31 @@ test('readable at 1280 and 390 px: no sideways scrolling; screenshots in test-re
     }
   }
 });
+
+test('no view throws on an empty, a loaded-models or a missing report', async () => {
+  const page = await open('?report=shapes&hide=summary,curves,training,perclass,confusion,calibration,cost,filters,similarity,representations,transfer,ood,draw');
+  const failures = await page.evaluate(async () => {
+    const { VIEWS } = await import('/js/views/index.js');
+    const summary = await import('/js/views/summary.js');
+    const dataset = { name: 'loaded models', width: 28, height: 28, channels: 1, class_names: ['a', 'b'], train_count: 0, test_count: 0, train_per_class: [], notes: [], source: '', license: '' };
+    const reports = [undefined, null, {}, { version: 0, config: { approaches: ['shared'], seeds: 1 }, dataset, approaches: {}, notes: [], similarity: null }];
+    const ctx = { classNames: ['a', 'b'], testLabels: new Uint8Array(), testImages: async () => ({ pixels: new Uint8Array(), width: 0, height: 0, channels: 1 }), score: async () => [], onError: () => {} };
+    const out = [];
+    for (const v of [{ id: 'summary', createView: summary.createView }, ...VIEWS]) {
+      const box = document.createElement('div');
+      document.body.append(box);
+      try {
+        const view = v.createView(box, ctx);
+        for (const r of reports) view.update(r, { running: true, filters: new Map(), models: [], failures: [] });
+        view.destroy();
+      } catch (e) {
+        out.push(`${v.id}: ${e.message}`);
+      }
+      box.remove();
+    }
+    return out;
+  });
+  assert.deepEqual(failures, []);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -4,7 +4,7 @@
 import { el } from '../dom.js';
 import { viridis } from './palette.js';
 import {
-  clear, findingsOf, fixed, makeCaption, waitingText,
+  clear, dataTable, findingsOf, fixed, makeCaption, waitingText,
 } from './common.js';
 
 const isMatrix = (m, n) => Array.isArray(m) && m.length === n && m.every((r) => Array.isArray(r) && r.length === n);
@@ -106,7 +106,9 @@ export function createView(container) {
   const scaleText = el('p', { className: 'view-note' });
   const summary = el('dl', { className: 'sim-summary' });
   const measure = el('p', { className: 'view-note sim-measure' });
-  root.append(pair, el('div', { className: 'sim-legend' }, scale, scaleText), summary, measure);
+  const tablesBody = el('div');
+  const tables = el('details', { className: 'calibration-bins sim-tables' }, el('summary', { textContent: 'The matrices as tables' }), tablesBody);
+  root.append(pair, el('div', { className: 'sim-legend' }, scale, scaleText), summary, tables, measure);
   container.append(root);
   const caption = makeCaption(root);
   let last = null;
@@ -162,6 +164,7 @@ export function createView(container) {
     scale.parentElement.hidden = !ok;
     summary.hidden = !ok;
     measure.hidden = !ok;
+    tables.hidden = !ok;
     if (!ok) return;
     const off = (m) => m.flatMap((row, i) => row.filter((_, j) => j !== i));
     const values = [...off(s.matrix), ...off(s.init_matrix), ...(s.random_pairs ?? [])].filter(Number.isFinite);
@@ -188,6 +191,9 @@ export function createView(container) {
     summary.append(el('dt', { textContent: 'random pairs (min – mean – max)' }),
       el('dd', { textContent: (s.random_pairs ?? []).map((v) => fixed(v, 3)).join(' – ') }));
     measure.textContent = `Measure: ${s.measure}. Models of seed ${s.seed}.`;
+    const asTable = (title, m) => dataTable(title, ['model', ...labels], labels.map((l, i) => [l, ...m[i].map((v) => fixed(v, 3))]), 'sim-table');
+    tablesBody.replaceChildren(el('h4', { textContent: 'After training' }), asTable('Similarity after training', s.matrix),
+      el('h4', { textContent: 'At initialisation' }), asTable('Similarity at initialisation', s.init_matrix));
   }
 
   function explain(report) {

@@ -33,12 +33,12 @@ export function createView(container) {
     if (a.diverged.length) flags.push(a.diverged.map((d) => `${d.label}: ${d.detail}`).join('; '));
     const tr = el('tr', { dataset: { approach: a.id } },
       el('th', { scope: 'row', textContent: approachLabel(a.id, report) }),
-      el('td', { textContent: String(a.models) }),
       el('td', { className: 'lab-test-accuracy', textContent: acc }),
+      verdictCell(report, a.id),
+      el('td', { textContent: String(a.models) }),
       el('td', { className: 'lab-seeds', textContent: n ? String(n) : '…' }),
       tuned ? el('td', { className: 'lab-lr', textContent: a.tuning ? String(a.lr) : '–' }) : null,
       el('td', { textContent: int(a.params) }),
-      verdictCell(report, a.id),
       el('td', { textContent: flags.join(', ') || 'done' }));
     if (a.curve.length && n) tr.dataset.testAccuracy = String(a.test_accuracy);
     return tr;
@@ -48,11 +48,11 @@ export function createView(container) {
   function pendingRow(report, id, tuned, running) {
     return el('tr', { dataset: { approach: id } },
       el('th', { scope: 'row', textContent: approachLabel(id, report) }),
-      el('td', { textContent: '…' }),
       el('td', { className: 'lab-test-accuracy', textContent: '…' }),
       el('td', { textContent: '…' }),
-      tuned ? el('td', { textContent: '…' }) : null,
       el('td', { textContent: '…' }),
+      el('td', { textContent: '…' }),
+      tuned ? el('td', { textContent: '…' }) : null,
       el('td', { textContent: '…' }),
       el('td', { textContent: running ? 'training' : 'incomplete: no model finished' }));
   }
@@ -69,8 +69,8 @@ export function createView(container) {
       const tuned = (report.config.lr_grid ?? []).length > 0;
       const baseline = report.config.baseline;
       const head = el('tr', {}, [
-        'Approach', 'Models', 'Test accuracy', 'Seeds', tuned ? 'Learning rate' : null, 'Parameters',
-        `Against ${approachLabel(baseline, report)}`, 'Status',
+        'Approach', 'Test accuracy', `Against ${approachLabel(baseline, report)}`, 'Models', 'Seeds',
+        tuned ? 'Learning rate' : null, 'Parameters', 'Status',
       ].filter(Boolean).map((h) => el('th', { scope: 'col', textContent: h })));
       const key = el('p', { className: 'lab-note', textContent: `Test accuracy: mean ± sd over seeds. ${tuned ? 'Learning rate: chosen on validation from the grid. ' : ''}Against ${approachLabel(baseline, report)}: the report's verdict and the 95% interval of the difference in test accuracy.` });
       const body = el('tbody', {}, order.map((id) => (approaches[id]
