@@ -107,7 +107,7 @@ test('the tuned run: the tuning table marks each approach\'s chosen rate; how ea
   assert.match(await page.locator('#summary thead').textContent(), /Learning rate/);
   assert.match(await page.locator('#summary').textContent(), /Learning rate: chosen on validation from the grid/);
   assert.equal(await page.locator('#summary tr[data-approach="shared"] td.lab-lr').textContent(), String(report.approaches.shared.lr));
-  const ended = await page.locator('#training .training-table tbody td:last-child').allTextContents();
+  const ended = await page.locator('#training .training-table tbody td:nth-child(2)').allTextContents();
   const all = report.approach_order.flatMap((a) => report.approaches[a.id].training);
   assert.equal(ended.length, all.length);
   all.forEach((t, i) => {

@@ -57,14 +57,14 @@ export function createView(container) {
       const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = approachColor(a.id);
       const rows = a.training.map((t) => [
-        t.label, String(t.seed), `${t.epochs_run} of ${t.max_epochs}`, String(t.best_epoch), ending(t, patience),
+        t.label, ending(t, patience), `${t.epochs_run} of ${t.max_epochs}`, String(t.best_epoch), String(t.seed),
       ]);
       // Without validation every row says the same: folded unless the reader opens it.
       const judged = (report?.config?.validation_fraction ?? 0) > 0;
       const details = el('details', { className: 'training-approach', open: open.get(a.id) ?? (judged && a.training.length <= OPEN_ROWS) },
         el('summary', {}, swatch, approachLabel(a.id, report), el('span', { className: 'th-sub-inline', textContent: ` · ${a.training.length} model${a.training.length === 1 ? '' : 's'}` })),
         dataTable(`${approachLabel(a.id, report)}: how each model's training ended`,
-          ['model', 'seed', 'epochs run', ['kept', 'epoch of its weights'], 'how it ended'], rows, 'training-table'));
+          ['model', 'how it ended', 'epochs run', ['kept', 'epoch of its weights'], 'seed'], rows, 'training-table'));
       details.addEventListener('toggle', () => open.set(a.id, details.open));
       return details;
     }));
