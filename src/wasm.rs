@@ -452,3 +452,20 @@ pub fn dataset_from_images(
             .map_err(|e| err(e.into()))?;
     Ok(crate::data::imds::write_imds(&ds))
 }
+
+/// The draw panel's canvas as a model input (see `data::drawing`): `rgba` is the canvas's
+/// `width × height × 4` bytes (`getImageData().data`); returns `out_height × out_width ×
+/// channels` bytes (0 background … 255 ink), or no bytes when nothing is drawn.
+#[wasm_bindgen]
+pub fn drawing_input(
+    rgba: &[u8],
+    width: usize,
+    height: usize,
+    out_width: usize,
+    out_height: usize,
+    channels: usize,
+) -> Result<Vec<u8>, JsValue> {
+    crate::data::drawing::to_input(rgba, width, height, out_width, out_height, channels)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| err(e.into()))
+}

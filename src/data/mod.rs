@@ -14,6 +14,7 @@
 //! their input, and compressed input is capped at [`MAX_DECOMPRESSED`] (256 MiB) once inflated.
 
 pub mod batches;
+pub mod drawing;
 pub mod imds;
 pub mod npz;
 pub mod select;

@@ -4,6 +4,10 @@
 // Test images and labels come from the real dataset through the wasm module when it is built,
 // else from a fake stand-in.
 import { views, VIEW_IDS } from '../js/views/index.js';
+import * as summary from '../js/views/summary.js';
+
+/** `?report=` names a fixture of tests/e2e/fixtures (report-<name>.json). */
+const FIXTURES = { mnist: 'mnist-2seeds', shapes: 'shapes-1seed', tuned: 'mnist-tuned' };
 
 const params = new URLSearchParams(location.search);
 const status = document.getElementById('dev-status');
@@ -17,21 +21,26 @@ function onError(msg) {
   console.error(msg);
 }
 
-/** Puts a hostile class name everywhere a class name can appear in a report. */
+/** Puts a hostile class name everywhere a class name can appear in a report, findings included. */
 function inject(report) {
   const k = 0;
   const old = report.dataset.class_names[k];
+  const swap = (text) => text.replaceAll(`"${old}"`, `"${HOSTILE}"`).replaceAll(` · ${old}`, ` · ${HOSTILE}`);
   report.dataset.class_names[k] = HOSTILE;
   for (const a of Object.values(report.approaches)) {
     if (a.per_class[k]) a.per_class[k].name = HOSTILE;
     for (const m of a.members) if (m.member === k) m.name = HOSTILE;
-    for (const f of [...a.collapsed, ...a.diverged]) f.label = f.label.replace(old, HOSTILE);
+    for (const f of [...a.collapsed, ...a.diverged, ...(a.training ?? [])]) f.label = swap(f.label);
   }
+  for (const c of report.comparisons ?? []) for (const p of c.per_class) if (p.class === k) p.name = HOSTILE;
+  for (const [id, list] of Object.entries(report.findings ?? {})) report.findings[id] = list.map(swap);
   const s = report.similarity;
   if (s) {
-    s.labels = s.labels.map((l) => (l.endsWith(` · ${old}`) ? l.replace(` · ${old}`, ` · ${HOSTILE}`) : l));
-    for (const f of s.filter_sets) if (f.label.endsWith(` · ${old}`)) f.label = f.label.replace(` · ${old}`, ` · ${HOSTILE}`);
+    s.labels = s.labels.map(swap);
+    for (const f of s.filter_sets) f.label = swap(f.label);
   }
+  if (report.representations?.member_names?.length) report.representations.member_names[k] = HOSTILE;
+  for (const m of report.transfer?.models ?? []) m.label = swap(m.label);
   // A failed model, so the cost view's failure list is exercised too.
   const ovr = report.approaches.ovr;
   if (ovr) ovr.collapsed.push({ seed: 1, member: k, label: `ovr · ${HOSTILE}`, detail: 'constant output: scores every image 0.100 (injected by the dev page)' });
@@ -47,12 +56,14 @@ async function realData(report) {
     if (!res.ok) throw new Error(`${file}: ${res.status}`);
     bytes = new Uint8Array(await res.arrayBuffer());
   }
-  const lab = new wasm.Lab(report.config, bytes, file);
+  // The report worker's session of the same configuration (without its other dataset, which the
+  // test images do not need).
+  const session = new wasm.Session({ ...report.config, ood_dataset: '' }, bytes, file, undefined, '');
   const d = report.dataset;
   return {
     source: 'real test images (wasm)',
-    labels: lab.test_labels(),
-    images: (idx) => ({ pixels: lab.test_images(Uint32Array.from(idx)), width: d.width, height: d.height, channels: d.channels }),
+    labels: session.test_labels(),
+    images: async (idx) => ({ pixels: session.test_images(Uint32Array.from(idx)), width: d.width, height: d.height, channels: d.channels }),
   };
 }
 
@@ -61,7 +72,7 @@ function fakeData(report) {
   const d = report.dataset;
   const first = Object.values(report.approaches)[0];
   const labels = Uint8Array.from(first?.test_predictions ?? []);
-  const images = (idx) => {
+  const images = async (idx) => {
     const size = d.width * d.height * d.channels;
     const pixels = new Uint8Array(idx.length * size);
     idx.forEach((n, j) => {
@@ -84,8 +95,8 @@ function fakeData(report) {
 }
 
 /**
- * Stub scores: no weights in a report, so the numbers are made up from the drawing's moments.
- * `?raw=1` answers like lab.js does, one `{plan, scores}` per model, to exercise the grouping.
+ * Stub scores: a report holds no weights, so the rows (as `ctx.score` gives them: one per approach,
+ * `{label, approach, seed, probabilities, predicted}`) are made up from the drawing's moments.
  */
 function stubScore(report) {
   const k = report.dataset.class_names.length;
@@ -94,21 +105,12 @@ function stubScore(report) {
     const w = report.dataset.width;
     pixels.forEach((v, i) => { m += v; mx += v * (i % w); my += v * Math.floor(i / w); });
     const seed = (m + 7 * mx + 13 * my) % 997;
-    if (params.has('raw')) {
-      return (report.similarity?.filter_sets ?? []).map((f) => ({
-        plan: { index: f.index, label: f.label, approach: f.approach, member: f.member, seed: report.similarity.seed },
-        scores: f.approach === 'shared' || f.approach === 'trunk'
-          ? Array.from({ length: k }, (_, c) => Math.sin(seed * (c + 1)) * 3)
-          : [f.approach === 'positive-only' ? 4 : Math.sin(seed * (f.member + 1)) * 3],
-      }));
-    }
-    return Object.keys(report.approaches).map((id) => {
-      const scores = Array.from({ length: k }, (_, c) => (id === 'positive-only' ? 4 + Math.sin(seed + c) * 0.3 : Math.sin(seed * (c + 1)) * 3));
-      const sig = scores.map((z) => 1 / (1 + Math.exp(-z)));
-      const mxs = Math.max(...scores);
-      const ex = scores.map((z) => Math.exp(z - mxs));
-      const sum = ex.reduce((a, b) => a + b, 0);
-      return { label: `${id} (stub)`, approach: id, scores, probabilities: id === 'shared' ? ex.map((e) => e / sum) : sig };
+    return (report.approach_order ?? []).filter((a) => report.approaches[a.id]).map(({ id, label }) => {
+      const raw = Array.from({ length: k }, (_, c) => 1 + Math.sin(seed * (c + 1) + id.length));
+      const total = raw.reduce((a, b) => a + b, 0);
+      const probabilities = raw.map((v) => v / total);
+      const predicted = probabilities.indexOf(Math.max(...probabilities));
+      return { label: `${label} (stub)`, approach: id, seed: report.config.seed, probabilities, predicted };
     });
   };
 }
@@ -123,9 +125,13 @@ function partials(full) {
     const p = a.curve.at(-1);
     Object.assign(a, { test_accuracy: p.test_accuracy, test_accuracy_std: p.test_accuracy_std, train_accuracy: p.train_accuracy, train_flops: p.flops });
   };
+  // The analyses come once every model has finished; findings and comparisons would be the
+  // partial report's own, so the replay leaves them out.
+  const partial = (r) => Object.assign(r, {
+    similarity: null, representations: null, transfer: null, ood: null, comparisons: [], findings: {}, complete: false,
+  });
   const steps = [{}];
-  const a = clone(full);
-  a.similarity = null;
+  const a = partial(clone(full));
   for (const id of Object.keys(a.approaches)) {
     if (id !== 'shared') delete a.approaches[id];
   }
@@ -135,8 +141,7 @@ function partials(full) {
     a.approaches.shared.test_accuracy_std = 0;
   }
   steps.push(a);
-  const b = clone(full);
-  b.similarity = null;
+  const b = partial(clone(full));
   for (const x of Object.values(b.approaches)) {
     cut(x, 1);
     x.members = x.members.slice(0, Math.ceil(x.members.length / 2));
@@ -158,7 +163,7 @@ function liveFilters(report, t) {
 }
 
 async function main() {
-  const which = params.get('report') === 'shapes' ? 'shapes-1seed' : 'mnist-2seeds';
+  const which = FIXTURES[params.get('report')] ?? FIXTURES.mnist;
   const report = await (await fetch(`fixtures/report-${which}.json`)).json();
   if (params.has('xss')) inject(report);
   let data;
@@ -178,16 +183,16 @@ async function main() {
   const panels = document.getElementById('panels');
   const hidden = new Set((params.get('hide') ?? '').split(',').filter(Boolean));
   const made = [];
-  for (const id of VIEW_IDS) {
-    if (hidden.has(id)) continue;
-    const v = views[id];
+  const entries = [{ id: 'summary', title: 'Results', createView: summary.createView }, ...VIEW_IDS.map((id) => views[id])];
+  for (const v of entries) {
+    if (hidden.has(v.id)) continue;
     const body = document.createElement('div');
     body.className = 'view-panel-body';
     const h = document.createElement('h2');
     h.textContent = v.title;
     const section = document.createElement('section');
     section.className = 'view-panel';
-    section.id = id;
+    section.id = v.id;
     section.append(h, body);
     panels.append(section);
     made.push(v.createView(body, ctx));
@@ -198,13 +203,13 @@ async function main() {
     // `step=N` stops the replay at step N, to look at a partial state at leisure.
     const stop = params.has('step') ? Math.min(Number(params.get('step')), steps.length - 1) : steps.length - 1;
     for (let i = 0; i <= stop; i++) {
-      const live = i < steps.length - 1 ? liveFilters(report, i / steps.length) : { running: false, filters: new Map(), models: [] };
+      const live = i < steps.length - 1 ? liveFilters(report, i / steps.length) : { running: false, filters: new Map(), models: [], failures: [] };
       for (const v of made) v.update(steps[i], live);
       document.body.dataset.replayStep = String(i);
       await new Promise((r) => setTimeout(r, 250));
     }
   } else {
-    for (const v of made) v.update(report, undefined);
+    for (const v of made) v.update(report, { running: false, filters: new Map(), models: [], failures: [] });
   }
   document.body.dataset.viewsState = 'ready';
 }

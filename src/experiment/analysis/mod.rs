@@ -28,15 +28,9 @@ pub fn analyse(
     ood_data: Option<&Dataset>,
 ) -> Result<Analyses> {
     let pick = features::Picker::new(run, results, rates);
-    let t = std::time::Instant::now();
-    let r = representations::compute(run, &pick)?;
-    eprintln!("cka {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    let tr = transfer::compute(run, &pick)?;
-    eprintln!("transfer {:?}", t.elapsed());
     Ok(Analyses {
-        representations: r,
-        transfer: tr,
+        representations: representations::compute(run, &pick)?,
+        transfer: transfer::compute(run, &pick)?,
         ood: match ood_data {
             Some(d) => Some(ood::compute(run, &pick, d)?),
             None => None,

@@ -26,6 +26,8 @@ fn label(r: &Report, id: &str) -> String {
 pub fn findings(r: &Report) -> BTreeMap<String, Vec<String>> {
     let mut f = BTreeMap::new();
     f.insert("summary".into(), summary(r));
+    f.insert("curves".into(), curves(r));
+    f.insert("confusion".into(), confusion(r));
     f.insert("perclass".into(), per_class(r));
     f.insert("cost".into(), cost(r));
     f.insert("training".into(), training(r));
@@ -135,6 +137,91 @@ fn chance(r: &Report) -> Vec<String> {
     )]
 }
 
+/// Where each approach ended: final test, train (and validation) accuracy and the gap between
+/// train and test, then chance for K classes.
+fn curves(r: &Report) -> Vec<String> {
+    let mut out: Vec<String> = r
+        .approach_order
+        .iter()
+        .filter_map(|a| {
+            let x = r.approaches.get(&a.id)?;
+            let val = x.curve.last().and_then(|p| p.val_accuracy);
+            (!x.seed_accuracies.is_empty())
+                .then(|| ending(&a.label, x.test_accuracy, x.train_accuracy, val))
+        })
+        .collect();
+    let k = r.dataset.class_names.len();
+    if !out.is_empty() && k > 0 {
+        out.push(format!(
+            "Chance (one class in {k}) is {}.",
+            pct(1.0 / k as f64)
+        ));
+    }
+    out
+}
+
+fn ending(label: &str, test: f64, train: f64, val: Option<f64>) -> String {
+    let val = val.map_or(String::new(), |v| {
+        format!(", validation accuracy {} at the last epoch", pct(v))
+    });
+    format!(
+        "{label}: test accuracy {}, train accuracy {} (train minus test: {} points){val}.",
+        pct(test),
+        pct(train),
+        signed_points(train - test)
+    )
+}
+
+/// Each approach's errors and its most frequent confusion.
+fn confusion(r: &Report) -> Vec<String> {
+    r.approach_order
+        .iter()
+        .filter_map(|a| {
+            let x = r.approaches.get(&a.id)?;
+            (!x.seed_accuracies.is_empty()).then(|| {
+                errors(
+                    &a.label,
+                    &x.confusion,
+                    &r.dataset.class_names,
+                    x.seed_accuracies.len(),
+                )
+            })
+        })
+        .collect()
+}
+
+fn errors(label: &str, m: &[Vec<u32>], names: &[String], seeds: usize) -> String {
+    let name = |i: usize| names.get(i).cloned().unwrap_or_else(|| i.to_string());
+    let (mut wrong, mut total, mut worst) = (0u64, 0u64, None::<(usize, usize, u32)>);
+    for (t, row) in m.iter().enumerate() {
+        for (p, &n) in row.iter().enumerate() {
+            total += n as u64;
+            if t != p {
+                wrong += n as u64;
+                if n > 0 && worst.is_none_or(|w| n > w.2) {
+                    worst = Some((t, p, n));
+                }
+            }
+        }
+    }
+    let over = if seeds > 1 {
+        format!(" (summed over {seeds} seeds)")
+    } else {
+        String::new()
+    };
+    let most = worst.map_or(String::new(), |(t, p, n)| {
+        format!(
+            "; most often \"{}\" taken for \"{}\" ({n})",
+            name(t),
+            name(p)
+        )
+    });
+    format!(
+        "{label}: {wrong} error{} in {total} predictions{over}{most}.",
+        if wrong == 1 { "" } else { "s" }
+    )
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map_or(String::new(), |f| {
@@ -147,7 +234,7 @@ fn per_class(r: &Report) -> Vec<String> {
         .iter()
         .map(|c| {
             let names = |v: Verdict| -> Vec<String> {
-                c.per_class.iter().filter(|p| p.difference.verdict == v).map(|p| p.name.clone()).collect()
+                c.per_class.iter().filter(|p| p.difference.verdict == v).map(|p| format!("\"{}\"", p.name)).collect()
             };
             let (ahead, behind) = (names(Verdict::Ahead), names(Verdict::Behind));
             let rest = c.per_class.len() - ahead.len() - behind.len();
@@ -218,7 +305,8 @@ fn training(r: &Report) -> Vec<String> {
         }
         if improving > 0 {
             parts.push(format!(
-                "{improving} were still improving at the limit (stopped early, not converged)"
+                "{improving} {} still improving at the limit (stopped early, not converged)",
+                if improving == 1 { "was" } else { "were" }
             ));
         }
         out.push(format!("{}: of {n} models, {}.", a.label, parts.join("; ")));
@@ -377,4 +465,35 @@ fn ood(r: &Report) -> Vec<String> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ending_states_the_gap_between_train_and_test() {
+        assert_eq!(
+            ending("shared", 0.955, 0.97, None),
+            "shared: test accuracy 95.5%, train accuracy 97.0% (train minus test: +1.5 points)."
+        );
+        assert!(ending("one-vs-rest", 0.9, 0.9, Some(0.91)).ends_with(
+            "(train minus test: ±0.0 points), validation accuracy 91.0% at the last epoch."
+        ));
+    }
+
+    #[test]
+    fn errors_count_the_off_diagonal_and_name_the_largest_cell() {
+        let names: Vec<String> = ["cat", "dog", "cow"].map(String::from).into();
+        let m = vec![vec![8, 2, 0], vec![3, 7, 0], vec![0, 1, 9]];
+        assert_eq!(
+            errors("shared", &m, &names, 2),
+            "shared: 6 errors in 30 predictions (summed over 2 seeds); most often \"dog\" taken for \"cat\" (3)."
+        );
+        let perfect = vec![vec![5, 0], vec![0, 5]];
+        assert_eq!(
+            errors("ovr", &perfect, &names, 1),
+            "ovr: 0 errors in 10 predictions."
+        );
+    }
 }

@@ -1,5 +1,6 @@
-// Helpers shared by the views: number formatting, the wording that compares two results against
-// their spread, captions, charts and small canvases. Elements are built with dom.js's el(), never
+// Helpers shared by the views: number formatting, reading the report's findings and comparisons,
+// captions, charts and small canvases. Nothing here judges a result: the report does (findings,
+// comparisons), and the views print what it says. Elements are built with dom.js's el(), never
 // from HTML (class names come from user files).
 import { el } from '../dom.js';
 
@@ -39,27 +40,34 @@ export function accText(a) {
   return seedsOf(a) > 1 ? `${pct(a.test_accuracy)} ± ${pts(a.test_accuracy_std)}` : pct(a.test_accuracy);
 }
 
-/**
- * How `a` compares with `b`, judged against their seed spreads: never a winner when the
- * difference is inside the spread or when there is only one run.
- */
-export function compareText(a, b) {
-  const n = Math.min(seedsOf(a), seedsOf(b));
-  const d = (a.test_accuracy - b.test_accuracy) * 100;
-  const abs = Math.abs(d).toFixed(1);
-  if (Math.abs(d) < 0.05) {
-    return n < 2 ? 'the same to one decimal, in a single run (1 seed): no spread' : `the same to one decimal (${n} seeds)`;
-  }
-  if (n < 2) {
-    return `a single run (1 seed): no spread, so a ${abs}-point difference cannot be told from seed-to-seed noise`;
-  }
-  const spread = (a.test_accuracy_std + b.test_accuracy_std) * 100;
-  if (Math.abs(d) <= spread) {
-    return `a ${abs}-point difference, inside the spread (± ${pts(a.test_accuracy_std)} and ± ${pts(b.test_accuracy_std)} over ${n} seeds)`;
-  }
-  const dir = d > 0 ? 'higher' : 'lower';
-  const strength = n < 5 ? `only ${n} seeds: a hint, not proof` : `${n} seeds`;
-  return `${abs} points ${dir}, more than the two spreads together (${strength})`;
+/** Points with a sign, for differences and interval ends: 0.0213 -> "+2.1", -0.004 -> "−0.4". */
+export function signedPts(x, digits = 1) {
+  if (!finite(x)) return '–';
+  const s = Math.abs(x * 100).toFixed(digits);
+  if (Number(s) === 0) return `±${s}`;
+  return `${x > 0 ? '+' : '−'}${s}`;
+}
+
+/** The report's verdict ids (stats::Verdict) in words. */
+const VERDICTS = { ahead: 'ahead', behind: 'behind', no_difference_shown: 'no difference shown' };
+export function verdictWords(v) {
+  return VERDICTS[v] ?? String(v ?? '–').replaceAll('_', ' ');
+}
+
+/** "+1.2 to +3.4 points": a 95% interval as the report states it (`unit` false: no "points"). */
+export function intervalText(iv, unit = true) {
+  return Array.isArray(iv) && iv.length === 2 ? `${signedPts(iv[0])} to ${signedPts(iv[1])}${unit ? ' points' : ''}` : '–';
+}
+
+/** The sentences the report states for view `id` (report.findings), or none. */
+export function findingsOf(report, id) {
+  const f = report?.findings?.[id];
+  return Array.isArray(f) ? f.filter((x) => typeof x === 'string' && x) : [];
+}
+
+/** The report's comparison of approach `id` with the baseline, if any. */
+export function comparisonOf(report, id) {
+  return (report?.comparisons ?? []).find((c) => c.approach === id) ?? null;
 }
 
 /** Integers with thousands separators, fixed locale so captions read the same everywhere. */
@@ -81,19 +89,23 @@ export function fixed(x, digits = 3) {
   return finite(x) ? x.toFixed(digits) : '–';
 }
 
-/** Sentences built from ids ("one-vs-rest: …") still start with a capital. */
-export function capitalise(s) {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/** The caption element under a view; `set` replaces its sentences. */
+/**
+ * The caption under a view: fixed text that explains what is drawn (no judgement), then the
+ * report's findings for the view, printed verbatim, one per line.
+ */
 export function makeCaption(parent) {
-  const node = el('p', { className: 'view-caption', 'aria-live': 'polite' });
+  const node = el('div', { className: 'view-caption', 'aria-live': 'polite' });
   parent.append(node);
   return {
     node,
-    set(...sentences) {
-      node.textContent = sentences.filter(Boolean).map(capitalise).join(' ');
+    /** `explain`: sentences of fixed text; `findings`: the report's sentences. */
+    set(explain = [], findings = []) {
+      const ex = explain.filter(Boolean);
+      node.replaceChildren(...[
+        ex.length ? el('p', { className: 'view-explain', textContent: ex.join(' ') }) : null,
+        findings.length ? el('ul', { className: 'view-findings' }, findings.map((f) => el('li', { textContent: f }))) : null,
+      ].filter(Boolean));
+      node.hidden = !ex.length && !findings.length;
     },
   };
 }
@@ -191,4 +203,24 @@ export function imageCanvas(pixels, offset, width, height, channels, alt) {
   }
   g.putImageData(img, 0, 0);
   return canvas;
+}
+
+/**
+ * A plain data table in a sideways-scrolling region: `head` is a list of column titles (text, or
+ * `[title, subtitle]`), `rows` a list of rows whose first cell is the row header; a cell is text
+ * or a node.
+ */
+export function dataTable(label, head, rows, className = '') {
+  const th = (h) => (Array.isArray(h)
+    ? el('th', { scope: 'col' }, h[0], el('span', { className: 'th-sub', textContent: h[1] }))
+    : el('th', { scope: 'col', textContent: h }));
+  const cell = (c, i) => {
+    const tag = i === 0 ? 'th' : 'td';
+    const props = i === 0 ? { scope: 'row' } : {};
+    return c instanceof Node ? (c.tagName === tag.toUpperCase() ? c : el(tag, props, c)) : el(tag, { ...props, textContent: c ?? '–' });
+  };
+  const table = el('table', { className: `data-table ${className}`.trim() },
+    el('thead', {}, el('tr', {}, head.map(th))),
+    el('tbody', {}, rows.map((r) => (r instanceof Node ? r : el('tr', {}, r.map(cell))))));
+  return el('div', { className: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': label }, table);
 }

@@ -1,10 +1,10 @@
 // Confusion matrices side by side: where each approach's mistakes go. Each cell is a button, so
 // the images behind a count are one click (or Enter) away; that is what makes a count believable.
-import { approachColor, approachLabel, orderedApproaches } from './palette.js';
+import { approachColor, approachLabel, isDark, orderedApproaches } from './palette.js';
 import { el } from '../dom.js';
 import {
-  clear, classNames, hasApproaches, imageCanvas, int, makeCaption, pct, rovingGrid, seedsOf,
-  waitingText,
+  clear, classNames, findingsOf, hasApproaches, imageCanvas, int, makeCaption, pct, rovingGrid,
+  seedsOf, waitingText,
 } from './common.js';
 
 const MAX_IMAGES = 48;
@@ -12,10 +12,10 @@ const MAX_IMAGES = 48;
 const INK = [37, 52, 94];
 
 function shade(f) {
-  // Square root so that a handful of errors is visible next to a full diagonal.
+  // Square root so that a handful of errors is visible next to a full diagonal (drawing only).
   const t = Math.sqrt(Math.max(0, Math.min(1, f)));
   const c = INK.map((v) => Math.round(255 + (v - 255) * t));
-  return { bg: `rgb(${c.join(', ')})`, dark: t > 0.55 };
+  return { bg: `rgb(${c.join(', ')})`, dark: isDark(c) };
 }
 
 const nameOf = (names, i) => names[i] ?? `class ${i}`;
@@ -34,11 +34,11 @@ export function createView(container, ctx) {
   let selected = null; // { id, t, p }
   let report = null;
 
+  /** The cell's count, the row's images (the class's support) and the report's share of them. */
   function cellLabel(names, a, t, p) {
-    const row = a.confusion[t] ?? [];
-    const n = row[p] ?? 0;
-    const total = row.reduce((s, v) => s + v, 0);
-    return `${approachLabel(a.id)}: true "${nameOf(names, t)}", predicted "${nameOf(names, p)}": ${int(n)} of ${int(total)} (${pct(total ? n / total : 0)})`;
+    const n = a.confusion[t]?.[p] ?? 0;
+    const support = a.per_class?.[t]?.support;
+    return `${approachLabel(a.id, report)}: true "${nameOf(names, t)}", predicted "${nameOf(names, p)}": ${int(n)} of ${int(support)} (${pct(a.confusion_rows?.[t]?.[p])})`;
   }
 
   function build(names, approaches) {
@@ -47,7 +47,7 @@ export function createView(container, ctx) {
     const k = names.length;
     for (const a of approaches) {
       const readout = el('p', { className: 'confusion-readout', textContent: 'Hover or focus a cell for its count; click it for the images.' });
-      const grid = el('div', { className: 'confusion-grid', role: 'group', 'aria-label': `${approachLabel(a.id)} confusion matrix: rows true class, columns predicted class; arrow keys move` });
+      const grid = el('div', { className: 'confusion-grid', role: 'group', 'aria-label': `${approachLabel(a.id, report)} confusion matrix: rows true class, columns predicted class; arrow keys move` });
       grid.style.gridTemplateColumns = `auto repeat(${k}, minmax(0, 1fr))`;
       grid.append(el('span', { className: 'confusion-corner', textContent: 'true ↓ pred →', 'aria-hidden': 'true' }));
       for (let p = 0; p < k; p++) grid.append(el('span', { className: 'confusion-col', textContent: nameOf(names, p), title: nameOf(names, p) }));
@@ -70,7 +70,7 @@ export function createView(container, ctx) {
       rovingGrid(cells);
       const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = approachColor(a.id);
-      const title = el('h4', { className: 'confusion-title' }, swatch, approachLabel(a.id));
+      const title = el('h4', { className: 'confusion-title' }, swatch, approachLabel(a.id, report));
       const fig = el('figure', { className: 'confusion-block' }, title, grid, readout);
       mats.append(fig);
       built.blocks.set(a.id, { cells, fig, readout, title });
@@ -84,10 +84,10 @@ export function createView(container, ctx) {
       const { cells } = built.blocks.get(a.id);
       for (let t = 0; t < k; t++) {
         const row = a.confusion?.[t] ?? [];
-        const total = row.reduce((s, v) => s + v, 0);
+        const shares = a.confusion_rows?.[t] ?? [];
         for (let p = 0; p < k; p++) {
           const n = row[p] ?? 0;
-          const { bg, dark } = shade(total ? n / total : 0);
+          const { bg, dark } = shade(shares[p] ?? 0);
           const b = cells[t][p];
           b.style.backgroundColor = bg;
           b.classList.toggle('dark', dark);
@@ -107,10 +107,16 @@ export function createView(container, ctx) {
       const names = classNames(report, ctx);
       paint(names, orderedApproaches(report).filter((a) => built.blocks.has(a.id)));
     }
-    showImages();
+    showImages().catch(imagesFailed);
   }
 
-  function showImages() {
+  function imagesFailed(e) {
+    ctx.onError?.(`confusion: ${e.message ?? e}`);
+  }
+
+  let imagesSeq = 0;
+  async function showImages() {
+    const mine = ++imagesSeq;
     clear(detail);
     if (!selected || !report) { detail.hidden = true; return; }
     const a = report.approaches?.[selected.id];
@@ -120,11 +126,11 @@ export function createView(container, ctx) {
     close.addEventListener('click', () => {
       const back = built.blocks.get(selected.id)?.cells[selected.t]?.[selected.p];
       selected = null;
-      showImages();
+      showImages().catch(imagesFailed);
       if (report) paint(names, orderedApproaches(report).filter((x) => built.blocks.has(x.id)));
       back?.focus();
     });
-    const head = el('h4', {}, `${approachLabel(selected.id)}: true "${nameOf(names, selected.t)}", predicted "${nameOf(names, selected.p)}" `, close);
+    const head = el('h4', {}, `${approachLabel(selected.id, report)}: true "${nameOf(names, selected.t)}", predicted "${nameOf(names, selected.p)}" `, close);
     detail.append(head);
     const labels = ctx.testLabels;
     const preds = a?.test_predictions;
@@ -142,11 +148,12 @@ export function createView(container, ctx) {
     if (!shown.length) return;
     let imgs;
     try {
-      imgs = ctx.testImages(shown);
+      imgs = await ctx.testImages(shown);
     } catch (e) {
       ctx.onError?.(`confusion: test images unavailable: ${e.message ?? e}`);
       return;
     }
+    if (mine !== imagesSeq) return; // another cell or report came meanwhile
     const { pixels, width, height, channels } = imgs;
     const size = width * height * channels;
     const strip = el('div', { className: 'image-strip' });
@@ -158,31 +165,11 @@ export function createView(container, ctx) {
     detail.append(strip);
   }
 
-  function captionText(names, approaches) {
+  function explain(approaches) {
     if (!approaches.length) return [waitingText('confusion matrices')];
     const out = ['Claim tested: "specialised models make fewer and different mistakes."'];
-    const parts = approaches.map((a) => {
-      let errs = 0; let total = 0; let worst = null;
-      a.confusion.forEach((row, t) => row.forEach((n, p) => {
-        total += n;
-        if (t !== p) {
-          errs += n;
-          if (!worst || n > worst.n) worst = { t, p, n };
-        }
-      }));
-      const w = worst && worst.n > 0 ? `, most often "${nameOf(names, worst.t)}" taken for "${nameOf(names, worst.p)}" (${int(worst.n)})` : '';
-      return `${approachLabel(a.id)} ${int(errs)} error${errs === 1 ? '' : 's'} in ${int(total)} predictions${w}`;
-    });
-    out.push(`${parts.join('; ')}.`);
-    const po = approaches.find((a) => a.id === 'positive-only');
-    if (po) {
-      const cols = names.map((_, p) => po.confusion.reduce((s, row) => s + (row[p] ?? 0), 0));
-      const total = cols.reduce((s, v) => s + v, 0);
-      const top = cols.indexOf(Math.max(...cols));
-      if (total) out.push(`Positive-only sends ${pct(cols[top] / total)} of all test images to "${nameOf(names, top)}": its models were never told what is not their class.`);
-    }
     const seeds = Math.max(...approaches.map(seedsOf));
-    if (seeds > 1) out.push(`Counts are summed over ${seeds} seeds.`);
+    if (seeds > 1) out.push(`Counts are summed over ${seeds} seeds; the images behind a cell are the first seed's.`);
     return out;
   }
 
@@ -194,7 +181,7 @@ export function createView(container, ctx) {
         ? orderedApproaches(report).filter((a) => Array.isArray(a.confusion) && a.confusion.length === names.length && seedsOf(a) > 0)
         : [];
       legend.textContent = approaches.length
-        ? 'Rows: true class; columns: predicted class. Shade: share of the row\'s images (square-root scale, white 0% to dark 100%), the same scale for every matrix.'
+        ? 'Rows: true class; columns: predicted class. Shade: the share of the row\'s images in the cell (square-root scale, white 0% to dark 100%), the same scale for every matrix; each cell\'s count and share are in its label (hover or focus it).'
         : '';
       legend.hidden = !approaches.length;
       const key = `${names.length}|${approaches.map((a) => a.id).join(',')}|${names.join('\u0000')}`;
@@ -207,8 +194,8 @@ export function createView(container, ctx) {
       }
       paint(names, approaches);
       if (selected && !built.blocks.has(selected.id)) selected = null;
-      showImages();
-      caption.set(...captionText(names, approaches));
+      showImages().catch(imagesFailed);
+      caption.set(explain(approaches), approaches.length ? findingsOf(report, 'confusion') : []);
     },
     destroy() {
       root.remove();

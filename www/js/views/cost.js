@@ -3,7 +3,8 @@
 import { approachColor, approachLabel, orderedApproaches } from './palette.js';
 import { el } from '../dom.js';
 import {
-  accText, clear, fixed, hasApproaches, int, makeCaption, seedsOf, si, waitingText,
+  accText, clear, comparisonOf, findingsOf, fixed, hasApproaches, int, makeCaption, seedsOf, si,
+  waitingText,
 } from './common.js';
 
 const COLUMNS = [
@@ -16,11 +17,15 @@ const COLUMNS = [
   ['secs', 'train time', 'seconds, summed over models (one core)'],
   ['sps', 'samples / s', 'one core'],
   ['acc', 'test accuracy', 'mean ± std over seeds'],
-  ['ece', 'ECE', 'calibration error, lower is better'],
+  ['ece', 'ECE', 'expected calibration error'],
+  ['rparams', '× parameters', 'of the baseline\'s (measured)'],
+  ['rfpi', '× FLOPs / image', 'of the baseline\'s'],
+  ['rtflops', '× training FLOPs', 'of the baseline\'s'],
   ['flags', 'failed models', 'collapsed or diverged'],
 ];
 
-const ratio = (a, b) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(1)}×` : '–');
+/** A ratio the report states (comparisons), as "3.1×". */
+const times = (x) => (Number.isFinite(x) ? `${fixed(x, 1)}×` : '–');
 
 export function createView(container) {
   const root = el('div', { className: 'view view-cost' });
@@ -36,12 +41,14 @@ export function createView(container) {
   container.append(root);
   const caption = makeCaption(root);
 
-  function row(a) {
+  function row(report, a) {
+    const c = comparisonOf(report, a.id);
+    const base = a.id === report?.config?.baseline;
     const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
     swatch.style.backgroundColor = approachColor(a.id);
     const failed = (a.collapsed?.length ?? 0) + (a.diverged?.length ?? 0);
     const cells = {
-      approach: el('th', { scope: 'row' }, swatch, approachLabel(a.id), a.complete ? null : el('span', { className: 'badge', textContent: 'training' })),
+      approach: el('th', { scope: 'row' }, swatch, approachLabel(a.id, report), a.complete ? null : el('span', { className: 'badge', textContent: 'training' })),
       models: int(a.models),
       params: int(a.params),
       ppm: int(a.params_per_model),
@@ -50,20 +57,23 @@ export function createView(container) {
       secs: fixed(a.train_seconds, 1),
       sps: int(a.samples_per_s),
       acc: accText(a),
-      ece: fixed(a.calibration_ece, 3),
+      ece: fixed(a.calibration?.ece, 3),
+      rparams: base ? 'baseline' : times(c?.params_ratio),
+      rfpi: base ? 'baseline' : times(c?.flops_per_image_ratio),
+      rtflops: base ? 'baseline' : times(c?.train_flops_ratio),
       flags: failed ? `${failed}` : 'none',
     };
     return el('tr', { className: failed ? 'has-flags' : '' }, ...COLUMNS.map(([key]) => (
       key === 'approach' ? cells[key] : el('td', { className: key === 'flags' && failed ? 'flagged' : '', textContent: cells[key] }))));
   }
 
-  function renderFlags(approaches) {
+  function renderFlags(report, approaches) {
     clear(flags);
     const items = [];
     for (const a of approaches) {
       for (const [kind, list] of [['collapsed', a.collapsed], ['diverged', a.diverged]]) {
         for (const f of list ?? []) {
-          items.push(el('li', {}, el('strong', { textContent: f.label }), ` (${approachLabel(a.id)}, seed ${f.seed}) ${kind}: ${f.detail}`));
+          items.push(el('li', {}, el('strong', { textContent: f.label }), ` (${approachLabel(a.id, report)}, seed ${f.seed}) ${kind}: ${f.detail}`));
         }
       }
     }
@@ -73,21 +83,13 @@ export function createView(container) {
       : el('p', { className: 'view-note', textContent: 'No model collapsed (constant output) or diverged (loss not finite).' }));
   }
 
-  function captionText(report, approaches) {
+  function explain(report, approaches) {
     if (!approaches.length) return [waitingText('costs')];
     const out = ['Claims tested: "K models have far more capacity" and "K models are not efficient".'];
-    const shared = approaches.find((a) => a.id === 'shared');
-    for (const a of approaches) {
-      if (!shared || a === shared) continue;
-      out.push(`${approachLabel(a.id)}: ${int(a.models)} model${a.models === 1 ? '' : 's'}, ${int(a.params)} parameters (${ratio(a.params, shared.params)} shared's ${int(shared.params)}), ${ratio(a.flops_per_image, shared.flops_per_image)} the FLOPs per image, ${ratio(a.train_seconds, shared.train_seconds)} the one-core training time (${fixed(a.train_seconds, 1)} s vs ${fixed(shared.train_seconds, 1)} s), for ${accText(a)} vs ${accText(shared)}.`);
-    }
-    if (!shared) out.push(approaches.map((a) => `${approachLabel(a.id)}: ${int(a.params)} parameters, ${fixed(a.train_seconds, 1)} s`).join('; ') + '.');
     const budget = report?.config?.budget;
-    if (budget === 'per-model') out.push('Budget "per-model": each per-class model keeps the base architecture\'s widths, so K models cost about K times as much.');
+    if (budget === 'per-model') out.push('Budget "per-model": each per-class model keeps the base architecture\'s widths.');
     else if (budget === 'total') out.push('Budget "total": the per-class models are narrowed so that together they have about the base architecture\'s parameters.');
-    out.push('Train time is summed over an approach\'s models (its cost on one core); the page trains models in parallel, so the wait is shorter.');
-    const failed = approaches.flatMap((a) => [...(a.collapsed ?? []), ...(a.diverged ?? [])].map((f) => f.label));
-    out.push(failed.length ? `Failed models: ${failed.join(', ')}.` : 'No model collapsed or diverged.');
+    out.push('Train time is summed over an approach\'s models (its cost on one core); the page trains models in parallel, so the wait is shorter. The ratios are the report\'s, against the baseline.');
     const n = Math.max(...approaches.map(seedsOf));
     if (n > 1) out.push(`Costs are means over ${n} seeds.`);
     return out;
@@ -100,9 +102,9 @@ export function createView(container) {
       hint.hidden = !approaches.length;
       flags.hidden = !approaches.length;
       clear(tbody);
-      for (const a of approaches) tbody.append(row(a));
-      renderFlags(approaches);
-      caption.set(...captionText(report, approaches));
+      for (const a of approaches) tbody.append(row(report, a));
+      renderFlags(report, approaches);
+      caption.set(explain(report, approaches), approaches.length ? findingsOf(report, 'cost') : []);
     },
     destroy() {
       root.remove();

@@ -4,8 +4,8 @@
 import { approachColor, approachLabel, orderedApproaches, withAlpha } from './palette.js';
 import { el } from '../dom.js';
 import {
-  accText, baseChartOptions, chartLib, classNames, compareText, hasApproaches, makeCaption, pct,
-  pts, seedsOf, setChartDefaults, si, waitingText,
+  baseChartOptions, chartLib, findingsOf, hasApproaches, makeCaption, pct, pts, seedsOf,
+  setChartDefaults, si, waitingText,
 } from './common.js';
 
 const LOG_TICKS = new Set([1, 2, 5]);
@@ -45,11 +45,11 @@ function approachLegend() {
   };
 }
 
-function accuracyDatasets(approaches, axis) {
+function accuracyDatasets(report, approaches, axis) {
   const sets = [];
   for (const a of approaches) {
     const color = approachColor(a.id);
-    const name = approachLabel(a.id);
+    const name = approachLabel(a.id, report);
     const pts0 = (a.curve ?? []).filter((p) => Number.isFinite(xOf(axis, p)) && xOf(axis, p) > 0);
     if (seedsOf(a) > 1 || pts0.some((p) => p.test_accuracy_std > 0)) {
       // The band is two invisible lines with the area between them filled: mean ± one std.
@@ -72,15 +72,22 @@ function accuracyDatasets(approaches, axis) {
       data: pts0.map((p) => ({ x: xOf(axis, p), y: p.train_accuracy })),
       borderColor: color, backgroundColor: color, borderDash: [5, 4], borderWidth: 1.5, pointRadius: 2,
     });
+    if (pts0.some((p) => Number.isFinite(p.val_accuracy))) {
+      sets.push({
+        label: `${name} (validation)`, approach: a.id, kind: 'validation',
+        data: pts0.map((p) => ({ x: xOf(axis, p), y: p.val_accuracy ?? null })),
+        borderColor: color, backgroundColor: color, borderDash: [1, 3], borderWidth: 2, pointRadius: 2, pointStyle: 'rect',
+      });
+    }
   }
   return sets;
 }
 
-function lossDatasets(approaches, axis) {
+function lossDatasets(report, approaches, axis) {
   const sets = [];
   for (const a of approaches) {
     const color = approachColor(a.id);
-    const name = approachLabel(a.id);
+    const name = approachLabel(a.id, report);
     const pts0 = (a.curve ?? []).filter((p) => Number.isFinite(xOf(axis, p)) && xOf(axis, p) > 0);
     const positive = (v) => (Number.isFinite(v) && v > 0 ? v : null);
     sets.push({
@@ -97,7 +104,7 @@ function lossDatasets(approaches, axis) {
   return sets;
 }
 
-function memberDatasets(approaches, axis) {
+function memberDatasets(report, approaches, axis) {
   const sets = [];
   for (const a of approaches) {
     if (!a.members?.length) continue;
@@ -109,13 +116,13 @@ function memberDatasets(approaches, axis) {
         if (Number.isFinite(x) && x > 0) data.push({ x, y });
       });
       sets.push({
-        label: `${approachLabel(a.id)} · ${m.name}`, approach: a.id, legend: i === 0, member: true,
+        label: `${approachLabel(a.id, report)} · ${m.name}`, approach: a.id, legend: i === 0, member: true,
         data, borderColor: withAlpha(color, 0.45), backgroundColor: color, borderWidth: 1, pointRadius: 1.5,
       });
     });
   }
   // The legend shows one item per approach; name it after the approach, not its first class.
-  for (const s of sets) if (s.legend) s.label = approachLabel(s.approach);
+  for (const s of sets) if (s.legend) s.label = approachLabel(s.approach, report);
   return sets;
 }
 
@@ -135,7 +142,7 @@ export function createView(container, ctx) {
   const grid = el('div', { className: 'chart-grid' });
   const boxes = {};
   for (const [key, title, sub] of [
-    ['acc', 'Test accuracy (solid, ± one std over seeds when shaded) and train accuracy (dashed)', ''],
+    ['acc', 'Test accuracy (solid, ± one sd over seeds when shaded), train accuracy (dashed) and validation accuracy (dotted, with a validation split)', ''],
     ['loss', 'Loss, each approach on its own objective (log scale)', 'Cross-entropy for shared, summed binary cross-entropy for the others: compare epochs within an approach, not approaches with each other.'],
     ['members', 'Each per-class model\'s own yes/no test accuracy (faint: one line per class)', 'A binary model that answers "no" to everything already scores 1 − 1/K: read these against that.'],
   ]) {
@@ -195,50 +202,29 @@ export function createView(container, ctx) {
       min: 0, max: 1, title: { display: true, text: title },
       ticks: { callback: (v) => `${Math.round(v * 100)}%` },
     });
-    ensureChart('acc', accuracyDatasets(approaches, axis), pctAxis('accuracy'), (item) => {
+    ensureChart('acc', accuracyDatasets(report, approaches, axis), pctAxis('accuracy'), (item) => {
       const d = item.dataset;
       let s = `${d.label}: ${pct(item.parsed.y)}`;
       if (d.kind === 'test' && d.seeds > 1) s += ` ± ${pts(d.std[item.dataIndex])} (${d.seeds} seeds)`;
-      return d.kind === 'test' ? `${s} test` : s;
+      return d.kind === 'test' ? `${s} test` : s; // train and validation are in the label
     });
-    ensureChart('loss', lossDatasets(approaches, axis), {
+    ensureChart('loss', lossDatasets(report, approaches, axis), {
       type: 'logarithmic', title: { display: true, text: 'loss (own objective, log scale)' },
       ticks: { callback: (v) => (LOG_TICKS.has(Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(2))) ? String(Number(v.toPrecision(2))) : '') },
     }, (item) => `${item.dataset.label}${item.dataset.kind === 'test' ? ' (test)' : ''}: ${item.parsed.y.toPrecision(3)}`);
-    const members = memberDatasets(approaches, axis);
+    const members = memberDatasets(report, approaches, axis);
     boxes.members.box.hidden = members.length === 0;
     if (members.length) {
       ensureChart('members', members, pctAxis('binary accuracy'), (item) => `${item.dataset.label}: ${pct(item.parsed.y)}`);
     }
   }
 
-  function captionText(report) {
+  function explain(report) {
     const all = orderedApproaches(report);
     const done = all.filter((a) => seedsOf(a) > 0 && a.curve?.length);
     if (!done.length) return [waitingText('learning curves')];
-    const k = classNames(report, ctx).length;
-    const shared = done.find((a) => a.id === 'shared');
-    const epochs = Math.max(...done.map((a) => a.curve.length));
-    const out = ['Claim tested: "one network per class, with specialised filters, is more accurate."'];
-    const parts = [];
-    for (const a of done) {
-      if (a.id === 'positive-only') {
-        parts.push(`positive-only ${pct(a.test_accuracy)}${k ? `, chance is ${pct(1 / k, 0)}: each positive-only model saw only its own class` : ''}`);
-      } else if (shared && a !== shared) {
-        parts.push(`${approachLabel(a.id)} ${accText(a)} (against shared: ${compareText(a, shared)})`);
-      } else {
-        parts.push(`${approachLabel(a.id)} ${accText(a)}`);
-      }
-    }
-    out.push(`Test accuracy after ${epochs} epoch${epochs === 1 ? '' : 's'}: ${parts.join('; ')}.`);
-    const gaps = done.filter((a) => a.id !== 'positive-only' && Number.isFinite(a.train_accuracy))
-      .map((a) => `${approachLabel(a.id)} ${pts(a.train_accuracy - a.test_accuracy)}`);
-    if (gaps.length) out.push(`Train minus test accuracy, in points (a large gap means limited by data): ${gaps.join(', ')}.`);
-    const ovr = done.find((a) => a.id === 'ovr');
-    if (shared && ovr && shared.train_flops > 0) {
-      out.push(`One-vs-rest spent ${(ovr.train_flops / shared.train_flops).toFixed(1)}× the training FLOPs of shared.`);
-    }
-    const partial = all.filter((a) => !a.complete).map((a) => approachLabel(a.id));
+    const out = ['Claim tested: "one network per class, with specialised filters, is more accurate." A large gap between train and test accuracy means a model is limited by its data rather than its capacity.'];
+    const partial = all.filter((a) => !a.complete).map((a) => approachLabel(a.id, report));
     if (partial.length) out.push(`Still training: ${partial.join(', ')} (numbers will change).`);
     return out;
   }
@@ -256,7 +242,8 @@ export function createView(container, ctx) {
     note.textContent = ok && seeds === 1 ? 'One seed: a single run, so no spread is shown.' : '';
     note.hidden = !note.textContent;
     if (ok) render(report);
-    caption.set(...captionText(report));
+    const done = orderedApproaches(report).some((a) => seedsOf(a) > 0 && a.curve?.length);
+    caption.set(explain(report), done ? findingsOf(report, 'curves') : []);
   }
 
   return {

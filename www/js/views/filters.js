@@ -1,11 +1,15 @@
 // First-layer filters of every model as small images. If per-class training made filters
 // specialise, the per-class models' filters should look different from each other and from the
-// shared model's; the "at init" toggle and each model's travel show how far training moved them.
-import { approachColor, approachLabel, APPROACH_ORDER } from './palette.js';
+// shared model's; the "at init" and "change from init" modes and each model's travel show how far
+// training moved them.
+import { approachColor, approachLabel, approachRank } from './palette.js';
 import { el } from '../dom.js';
 import {
-  clear, fixed, makeCaption, pct, rovingGrid, waitingText,
+  clear, findingsOf, fixed, makeCaption, pct, rovingGrid, waitingText,
 } from './common.js';
+
+const MODES = [['trained', 'trained'], ['init', 'at init'], ['change', 'change from init']];
+const VALUES = { trained: 'trained', init: 'init', change: 'change' };
 
 // ColorBrewer RdBu ends: blue negative, white zero, red positive.
 const NEG = [33, 102, 172];
@@ -18,15 +22,18 @@ function diverging(v, m) {
   return end.map((c) => Math.round(255 + (c - 255) * a));
 }
 
-/** Filter `f` as a kh × kw grid of values, the mean over input channels when there are several. */
+/**
+ * Filter `f` as a kh × kw grid of values to draw. Drawing only: a filter with several input
+ * channels is shown as one image, the average of its channels (the legend says so).
+ */
 function filterImage(w, shape, f) {
-  const [kh, kw, c, fc] = shape;
+  const [kh, kw, channels, fc] = shape;
   const out = new Float32Array(kh * kw);
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {
       let s = 0;
-      for (let ch = 0; ch < c; ch++) s += w[((y * kw + x) * c + ch) * fc + f] ?? 0;
-      out[y * kw + x] = s / c;
+      for (let ch = 0; ch < channels; ch++) s += w[((y * kw + x) * channels + ch) * fc + f] ?? 0;
+      out[y * kw + x] = s / channels;
     }
   }
   return out;
@@ -48,7 +55,7 @@ export function createView(container) {
   const name = `filters-mode-${Math.random().toString(36).slice(2, 8)}`;
   const toggle = el('fieldset', { className: 'view-toggle' },
     el('legend', { textContent: 'weights' }),
-    ...[['trained', 'after training'], ['init', 'at initialisation']].map(([v, t]) => el('label', {},
+    ...MODES.map(([v, t]) => el('label', {},
       el('input', { type: 'radio', name, value: v, checked: v === mode }), ` ${t}`)));
   const legendBar = el('canvas', { className: 'scale-bar', width: 160, height: 10, 'aria-hidden': 'true' });
   const legendText = el('p', { className: 'view-note scale-text' });
@@ -75,7 +82,7 @@ export function createView(container) {
     const byIndex = new Map();
     for (const s of sets) {
       if (!validShape(s.shape)) continue;
-      byIndex.set(s.index, { ...s, values: mode === 'init' ? s.init : s.trained, live: false });
+      byIndex.set(s.index, { ...s, values: s[VALUES[mode]], live: false });
     }
     if (live?.running && live.filters?.size && mode === 'trained') {
       for (const m of live.models ?? []) {
@@ -88,13 +95,13 @@ export function createView(container) {
         });
       }
     }
-    const rank = (id) => (APPROACH_ORDER.includes(id) ? APPROACH_ORDER.indexOf(id) : APPROACH_ORDER.length);
+    const rank = approachRank(report);
     return [...byIndex.values()]
       .filter((s) => s.values?.length >= s.shape.reduce((p, v) => p * v, 1))
       .sort((a, b) => rank(a.approach) - rank(b.approach) || a.member - b.member || a.index - b.index);
   }
 
-  function build(models) {
+  function build(report, models) {
     clear(groups);
     built = { key: '', canvases: new Map(), travels: new Map() };
     const rows = [];
@@ -106,7 +113,7 @@ export function createView(container) {
     for (const [id, list] of byApproach) {
       const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = approachColor(id);
-      const section = el('section', { className: 'filter-group' }, el('h4', {}, swatch, approachLabel(id)));
+      const section = el('section', { className: 'filter-group' }, el('h4', {}, swatch, approachLabel(id, report)));
       for (const m of list) {
         const [kh, kw, , fc] = m.shape;
         const strip = el('div', { className: 'filter-strip' });
@@ -137,7 +144,8 @@ export function createView(container) {
     const img = filterImage(m.values, m.shape, f);
     let lo = Infinity; let hi = -Infinity;
     for (const v of img) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    readout.textContent = `${m.label}, filter ${f + 1}: weights ${fixed(lo, 3)} to ${fixed(hi, 3)} (scale ± ${fixed(current.scale, 3)})`;
+    const what = mode === 'change' ? 'change from init' : 'weights';
+    readout.textContent = `${m.label}, filter ${f + 1}: ${what} ${fixed(lo, 3)} to ${fixed(hi, 3)} (scale ± ${fixed(current.scale, 3)})`;
   }
 
   function paint(models, scale) {
@@ -174,35 +182,19 @@ export function createView(container) {
     const chText = channels.length === 1 && channels[0] === 1
       ? 'One input channel, shown as is.'
       : `Filters with several input channels show the mean over their ${channels.join('/')} channels.`;
-    legendText.textContent = `One colour scale for all ${models.length} grids shown: blue negative, white 0, red positive, symmetric around 0; ± ${fixed(scale, 3)} is the largest |w| among them. ${chText}`;
+    const what = mode === 'change' ? 'trained − initial weight' : (mode === 'init' ? 'initial weight' : 'weight');
+    legendText.textContent = `Colour: ${what}. One colour scale for all ${models.length} grids shown: blue negative, white 0, red positive, symmetric around 0; ± ${fixed(scale, 3)} is the largest absolute value among them. ${chText}`;
   }
 
-  function captionText(report, models) {
+  function explain(report, models) {
     if (!models.length) return [waitingText('filters')];
-    const out = ['Claim tested: "each per-class network\'s filters specialise."'];
+    const out = ['Claim tested: "each per-class network\'s filters specialise." Under each model: the mean cosine of its filters with their initial values, and how far they moved (‖w − w₀‖ / ‖w₀‖).'];
     if (models.some((m) => m.live)) out.push(`Live: ${models.filter((m) => m.live).length} models still training, their filters redrawn as they learn.`);
-    const byApproach = new Map();
-    for (const m of models) {
-      if (!m.travel) continue;
-      if (!byApproach.has(m.approach)) byApproach.set(m.approach, []);
-      byApproach.get(m.approach).push(m.travel);
-    }
-    const parts = [];
-    for (const [id, ts] of byApproach) {
-      const moved = ts.map((t) => t.relative_change);
-      const cos = ts.map((t) => t.cosine_to_init);
-      const range = (xs, f) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : f(xs[0]));
-      parts.push(`${approachLabel(id)} ${range(moved, (x) => pct(x, 0))} (cosine to init ${range(cos, (x) => fixed(x, 3))})`);
-    }
-    if (parts.length) {
-      out.push(`How far training moved each model's filters from its starting weights (relative change): ${parts.join('; ')}.`);
-      const all = [...byApproach.values()].flat().map((t) => t.cosine_to_init);
-      if (Math.min(...all) > 0.9) out.push('Every model kept a cosine above 0.9 to its init: what these grids show is still mostly the random starting point, so compare with "at initialisation" before reading specialisation into them.');
-    }
     const init = report?.config?.init;
     if (init === 'same') out.push('All models started from the same weights (init = same), so differences between them were made by training.');
     else if (init === 'independent') out.push('Each model started from its own random weights (init = independent), so they differ even before training.');
     if (mode === 'init') out.push('Showing the weights at initialisation.');
+    if (mode === 'change') out.push('Showing what training changed: trained minus initial weights.');
     return out;
   }
 
@@ -212,7 +204,7 @@ export function createView(container) {
     const models = collect(report, live);
     const key = models.map((m) => `${m.index}:${m.shape.join('x')}:${m.label}`).join('|');
     if (key !== built.key) {
-      build(models);
+      build(report, models);
       built.key = key;
     }
     let scale = 0;
@@ -223,7 +215,7 @@ export function createView(container) {
     toggle.hidden = !report?.similarity?.filter_sets?.length;
     readout.hidden = !models.length;
     if (models.length) paintLegend(scale, models);
-    caption.set(...captionText(report, models));
+    caption.set(explain(report, models), models.length ? findingsOf(report, 'filters') : []);
   }
 
   return {

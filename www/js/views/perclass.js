@@ -1,41 +1,25 @@
 // Per-class recall side by side: if specialised models helped, one-vs-rest should beat the shared
-// network on the classes it specialises in, not just on average.
+// network on the classes it specialises in, not just on average. Below the bars, the report's
+// per-class verdicts against the baseline (the same rule as overall).
 import { approachColor, approachLabel, orderedApproaches } from './palette.js';
 import { el } from '../dom.js';
 import {
-  baseChartOptions, chartLib, classNames, hasApproaches, makeCaption, pct, seedsOf,
-  setChartDefaults, waitingText,
+  baseChartOptions, chartLib, classNames, dataTable, findingsOf, hasApproaches, intervalText, makeCaption,
+  pct, seedsOf, setChartDefaults, signedPts, verdictWords, waitingText,
 } from './common.js';
 
 const nameOf = (names, i) => names[i] ?? `class ${i}`;
-
-function gapSentence(a, shared, names) {
-  const rows = [];
-  a.per_class.forEach((c, i) => {
-    const s = shared.per_class[i];
-    if (s && Number.isFinite(c.recall) && Number.isFinite(s.recall)) rows.push({ i, a: c.recall, s: s.recall, n: c.support });
-  });
-  if (!rows.length) return '';
-  // Differences of less than one image are rounding, not a difference.
-  const tie = (r) => Math.abs(r.a - r.s) * Math.max(r.n, 1) < 0.5;
-  const up = rows.filter((r) => !tie(r) && r.a > r.s).length;
-  const down = rows.filter((r) => !tie(r) && r.a < r.s).length;
-  const same = rows.length - up - down;
-  const biggest = [...rows].sort((x, y) => Math.abs(y.a - y.s) - Math.abs(x.a - x.s)).slice(0, 2)
-    .filter((r) => !tie(r))
-    .map((r) => `"${nameOf(names, r.i)}" ${pct(r.a)} vs ${pct(r.s)}`);
-  return `${approachLabel(a.id)} vs shared: higher recall on ${up} of ${rows.length} classes, lower on ${down}${same ? `, equal on ${same}` : ''}${biggest.length ? ` (largest gaps: ${biggest.join(', ')})` : ''}.`;
-}
 
 export function createView(container, ctx) {
   const Chart = chartLib(ctx);
   if (Chart) setChartDefaults(Chart);
   const root = el('div', { className: 'view view-perclass' });
-  const canvas = el('canvas', { role: 'img', 'aria-label': 'Per-class test recall, one bar per approach' });
+  const canvas = el('canvas', { role: 'img', 'aria-label': 'Per-class test recall, one bar per approach; the numbers are in the table below' });
   const box = el('figure', { className: 'chart-box chart-wide' },
-    el('figcaption', { className: 'chart-title', textContent: 'Recall per class: the share of each class\'s test images that the approach labels correctly' }),
+    el('figcaption', { className: 'chart-title', textContent: 'Recall per class: the share of each class\'s test images that the approach labels correctly (pooled over seeds)' }),
     el('div', { className: 'chart-wrap' }, canvas));
-  root.append(box);
+  const tables = el('div', { className: 'perclass-tables' });
+  root.append(box, tables);
   container.append(root);
   const caption = makeCaption(root);
   let chart = null;
@@ -44,7 +28,7 @@ export function createView(container, ctx) {
     const names = classNames(report, ctx);
     const approaches = orderedApproaches(report).filter((a) => a.per_class?.length);
     const datasets = approaches.map((a) => ({
-      label: approachLabel(a.id),
+      label: approachLabel(a.id, report),
       data: names.map((_, i) => a.per_class[i]?.recall ?? null),
       extra: a.per_class,
       backgroundColor: approachColor(a.id),
@@ -64,8 +48,7 @@ export function createView(container, ctx) {
       label: (item) => {
         const c = item.dataset.extra[item.dataIndex];
         if (!c) return `${item.dataset.label}: –`;
-        const hits = Math.round(c.recall * c.support);
-        return `${item.dataset.label}: ${pct(c.recall)} (${hits} of ${c.support}), precision ${pct(c.precision)}`;
+        return `${item.dataset.label}: recall ${pct(c.recall)} of ${c.support} images, precision ${pct(c.precision)}`;
       },
     };
     const labels = names.map((n, i) => nameOf(names, i));
@@ -78,27 +61,38 @@ export function createView(container, ctx) {
     }
   }
 
-  function captionText(report) {
+  /** Two tables, classes as rows: each approach's recall (the chart's numbers), then each comparison's verdict. */
+  function renderTables(report) {
     const names = classNames(report, ctx);
-    const all = orderedApproaches(report).filter((a) => a.per_class?.length && seedsOf(a) > 0);
-    if (!all.length) return [waitingText('per-class results')];
+    const approaches = orderedApproaches(report).filter((a) => a.per_class?.length && seedsOf(a) > 0);
+    const comparisons = (report?.comparisons ?? []).filter((c) => c.per_class?.length);
+    tables.hidden = !approaches.length;
+    if (!approaches.length) { tables.replaceChildren(); return; }
+    const recall = dataTable('Recall per class and approach',
+      ['class', ...approaches.map((a) => [approachLabel(a.id, report), 'recall'])],
+      names.map((_, i) => [nameOf(names, i), ...approaches.map((a) => pct(a.per_class[i]?.recall))]),
+      'perclass-table');
+    if (!comparisons.length) { tables.replaceChildren(recall); return; }
+    const verdictRows = names.map((_, i) => el('tr', {},
+      el('th', { scope: 'row', textContent: nameOf(names, i) }),
+      comparisons.map((c) => {
+        const p = c.per_class.find((x) => x.class === i);
+        if (!p) return el('td', { textContent: '–' });
+        return el('td', { className: 'verdict-cell', dataset: { verdict: p.verdict }, title: `difference ${signedPts(p.difference)} points, 95% interval ${intervalText(p.interval)}` },
+          el('span', { className: `verdict verdict-${p.verdict}`, textContent: verdictWords(p.verdict) }),
+          el('span', { className: 'th-sub', textContent: `${signedPts(p.difference)} (${intervalText(p.interval, false)})` }));
+      })));
+    const verdicts = dataTable('Per-class verdicts against the baseline',
+      ['class', ...comparisons.map((c) => [`${approachLabel(c.approach, report)} vs ${approachLabel(c.baseline, report)}`, 'difference (95% interval), points'])],
+      verdictRows, 'perclass-table verdict-table');
+    tables.replaceChildren(recall, verdicts);
+  }
+
+  function explain(report) {
     const out = ['Claim tested: "a model specialised in one class recognises that class better."'];
-    const shared = all.find((a) => a.id === 'shared');
-    if (shared) {
-      for (const a of all) {
-        if (a !== shared && a.id !== 'positive-only') out.push(gapSentence(a, shared, names));
-      }
+    if ((report?.comparisons ?? []).length) {
+      out.push('Each class\'s verdict compares that class\'s recall with the baseline\'s by the same rule as the overall comparison (paired over seeds, or over images with one seed); the interval is in points.');
     }
-    const po = all.find((a) => a.id === 'positive-only');
-    if (po) {
-      const seen = po.per_class.filter((c) => c.recall > 0).map((c) => `"${nameOf(names, c.class)}"`);
-      out.push(`Positive-only finds ${seen.length} of ${names.length} classes at all${seen.length ? ` (${seen.join(', ')})` : ''}: its models never saw a negative, so their scores say nothing about which class is likelier.`);
-    }
-    const seeds = Math.max(...all.map(seedsOf));
-    const support = all[0].per_class[0]?.support;
-    out.push(seeds > 1
-      ? `Recall is pooled over ${seeds} seeds (${support} test images per class); the report gives no per-class spread, so gaps of a few images are noise.`
-      : `One seed (${support} test images per class): a single run, so gaps of a few images are noise.`);
     return out;
   }
 
@@ -107,7 +101,10 @@ export function createView(container, ctx) {
       const ok = hasApproaches(report);
       box.hidden = !ok;
       if (ok && Chart) render(report);
-      caption.set(...captionText(report));
+      renderTables(report);
+      const done = orderedApproaches(report).some((a) => a.per_class?.length && seedsOf(a) > 0);
+      if (!done) caption.set([waitingText('per-class results')]);
+      else caption.set(explain(report), findingsOf(report, 'perclass'));
     },
     destroy() {
       chart?.destroy();

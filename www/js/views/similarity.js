@@ -2,19 +2,10 @@
 // spread of unrelated random filters: a similarity number means nothing without those two
 // baselines, so they are always drawn next to it.
 import { el } from '../dom.js';
+import { viridis } from './palette.js';
 import {
-  clear, fixed, makeCaption, waitingText,
+  clear, dataTable, findingsOf, fixed, makeCaption, waitingText,
 } from './common.js';
-
-// Viridis stops (matplotlib), a perceptually even scale that survives greyscale printing.
-const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-
-function viridis(t) {
-  const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
-  const f = x - i;
-  return VIRIDIS[i].map((c, k) => Math.round(c + (VIRIDIS[i + 1][k] - c) * f));
-}
 
 const isMatrix = (m, n) => Array.isArray(m) && m.length === n && m.every((r) => Array.isArray(r) && r.length === n);
 
@@ -115,7 +106,9 @@ export function createView(container) {
   const scaleText = el('p', { className: 'view-note' });
   const summary = el('dl', { className: 'sim-summary' });
   const measure = el('p', { className: 'view-note sim-measure' });
-  root.append(pair, el('div', { className: 'sim-legend' }, scale, scaleText), summary, measure);
+  const tablesBody = el('div');
+  const tables = el('details', { className: 'calibration-bins sim-tables' }, el('summary', { textContent: 'The matrices as tables' }), tablesBody);
+  root.append(pair, el('div', { className: 'sim-legend' }, scale, scaleText), summary, tables, measure);
   container.append(root);
   const caption = makeCaption(root);
   let last = null;
@@ -171,6 +164,7 @@ export function createView(container) {
     scale.parentElement.hidden = !ok;
     summary.hidden = !ok;
     measure.hidden = !ok;
+    tables.hidden = !ok;
     if (!ok) return;
     const off = (m) => m.flatMap((row, i) => row.filter((_, j) => j !== i));
     const values = [...off(s.matrix), ...off(s.init_matrix), ...(s.random_pairs ?? [])].filter(Number.isFinite);
@@ -197,37 +191,15 @@ export function createView(container) {
     summary.append(el('dt', { textContent: 'random pairs (min – mean – max)' }),
       el('dd', { textContent: (s.random_pairs ?? []).map((v) => fixed(v, 3)).join(' – ') }));
     measure.textContent = `Measure: ${s.measure}. Models of seed ${s.seed}.`;
+    const asTable = (title, m) => dataTable(title, ['model', ...labels], labels.map((l, i) => [l, ...m[i].map((v) => fixed(v, 3))]), 'sim-table');
+    tablesBody.replaceChildren(el('h4', { textContent: 'After training' }), asTable('Similarity after training', s.matrix),
+      el('h4', { textContent: 'At initialisation' }), asTable('Similarity at initialisation', s.init_matrix));
   }
 
-  function relation(w, w0, rp) {
-    const d = w - w0;
-    const moved = Math.abs(d) < 0.02
-      ? 'training barely moved them'
-      : `training made them ${d > 0 ? 'more' : 'less'} alike (by ${fixed(Math.abs(d), 3)})`;
-    let vsRandom = '';
-    if (rp && Number.isFinite(rp[0])) {
-      vsRandom = w < rp[0] ? ', below the range of unrelated random filters'
-        : w > rp[2] ? ', above the range of unrelated random filters' : ', inside the range of unrelated random filters';
-    }
-    return `${moved}${vsRandom}`;
-  }
-
-  function captionText(report) {
+  function explain(report) {
     const s = report?.similarity;
     if (!s?.labels?.length) return [waitingText('filter similarity', 'once the models finish')];
-    const out = ['Claims tested: "each per-class network\'s filters specialise" and "classes share patterns".'];
-    const rp = s.random_pairs;
-    const spread = rp ? `random pairs spread ${fixed(rp[0], 2)}–${fixed(rp[2], 2)}` : '';
-    if (Number.isFinite(s.ovr_within)) {
-      out.push(`Per-class models' filters are ${fixed(s.ovr_within, 3)} alike after training vs ${fixed(s.ovr_within_init, 3)} at init; ${spread}: ${relation(s.ovr_within, s.ovr_within_init, rp)}.`);
-    }
-    if (Number.isFinite(s.shared_vs_ovr)) {
-      out.push(`Shared vs per-class models: ${fixed(s.shared_vs_ovr, 3)} after training vs ${fixed(s.shared_vs_ovr_init, 3)} at init.`);
-    }
-    if (Number.isFinite(s.ovr_filters_total)) {
-      const d = s.ovr_distinct - s.ovr_distinct_init;
-      out.push(`Distinct filters among the per-class models: ${s.ovr_distinct} of ${s.ovr_filters_total} after training vs ${s.ovr_distinct_init} at init${d === 0 ? ' (no change)' : ''}.`);
-    }
+    const out = ['Claims tested: "each per-class network\'s filters specialise" and "classes share patterns". A similarity means something only against two baselines: the same models at initialisation, and pairs of unrelated random filters.'];
     if (!Number.isFinite(s.ovr_within)) out.push('No one-vs-rest models in this run, so there is no within-class-models summary.');
     if (report?.config?.init === 'same') out.push('Every model started from the same weights (init = same): similarity at init is 1 by construction, and any drop is what training did.');
     return out;
@@ -237,7 +209,7 @@ export function createView(container) {
     update(report) {
       last = report;
       render(report);
-      caption.set(...captionText(report));
+      caption.set(explain(report), report?.similarity?.labels?.length ? findingsOf(report, 'similarity') : []);
     },
     destroy() {
       ro?.disconnect();
