@@ -4,6 +4,7 @@
 
 pub mod cka;
 pub mod features;
+pub mod looks;
 pub mod ood;
 pub mod probe;
 pub mod representations;
@@ -28,9 +29,12 @@ pub fn analyse(
     ood_data: Option<&Dataset>,
 ) -> Result<Analyses> {
     let pick = features::Picker::new(run, results, rates);
+    let looks = looks::Looks::new(&pick);
+    // The transfer probe first: its forward passes also leave the Gram matrices CKA reads.
+    let transfer = transfer::compute(run, &looks)?;
     Ok(Analyses {
-        representations: representations::compute(run, &pick)?,
-        transfer: transfer::compute(run, &pick)?,
+        representations: representations::compute(run, &looks)?,
+        transfer,
         ood: match ood_data {
             Some(d) => Some(ood::compute(run, &pick, d)?),
             None => None,

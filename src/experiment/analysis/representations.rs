@@ -4,16 +4,14 @@
 //! pairs at initialisation, and two shared models that differ only in their seed (the noise
 //! floor; with several seeds also each one-vs-rest model against its next-seed twin).
 
-use super::cka::{centred_gram, cka};
-use super::features::{images, layer_features, representation_layers, Picker};
+use super::cka::cka;
+use super::features::representation_layers;
+use super::looks::Looks;
 use crate::error::Result;
 use crate::experiment::config::Approach;
 use crate::experiment::run::ModelResult;
-use crate::nn::Network;
+use crate::experiment::session::Run;
 use serde::{Deserialize, Serialize};
-
-/// A model's Gram matrices, trained and at initialisation.
-type GramsOf<'a> = dyn Fn(&ModelResult) -> Result<(Vec<f32>, Vec<f32>)> + 'a;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OtherCka {
@@ -55,13 +53,6 @@ pub struct Representations {
     pub layers: Vec<LayerCka>,
 }
 
-/// A model's centred Gram matrix at its `position`-th compared layer.
-fn gram(mut net: Network, x: &[f32], n: usize, position: usize) -> Option<Vec<f32>> {
-    let (layer, _) = *representation_layers(net.spec()).get(position)?;
-    let f = layer_features(&mut net, x, n, &[layer]).pop()?;
-    Some(centred_gram(&f, n))
-}
-
 fn mean(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
@@ -79,13 +70,14 @@ fn pairs(grams: &[Vec<f32>]) -> (Vec<Vec<f64>>, Option<f64>) {
     (m, mean(&off))
 }
 
-pub fn compute(
-    run: &crate::experiment::session::Run,
-    pick: &Picker,
-) -> Result<Option<Representations>> {
+/// CKA is computed for the one-vs-rest models of the first this-many classes at most (its cost
+/// grows with the square of the count); the report's `member_names` says which.
+pub const MAX_ANALYSED_MEMBERS: usize = 10;
+
+pub fn compute(run: &Run, looks: &Looks) -> Result<Option<Representations>> {
     let cfg = &run.config;
-    let (seed, k) = (cfg.seed, run.data.num_classes());
-    let n = cfg.probe_size.min(run.data.test.count());
+    let pick = looks.pick;
+    let (seed, k) = (cfg.seed, run.data.num_classes().min(MAX_ANALYSED_MEMBERS));
     let shared = pick.model(Approach::Shared, seed, 0);
     let members: Vec<&ModelResult> = if cfg.approaches.contains(&Approach::Ovr) {
         (0..k)
@@ -99,43 +91,43 @@ pub fn compute(
         return Ok(None);
     };
     let layers = representation_layers(&reference.plan.spec);
-    if n < 2 || layers.is_empty() || (shared.is_none() && members.len() < 2) {
+    if looks.n_cka < 2 || layers.is_empty() || (shared.is_none() && members.len() < 2) {
         return Ok(None);
     }
-    let x = images(&run.data, &run.data.test, &(0..n).collect::<Vec<_>>());
     let mut out = Vec::new();
     for (position, (_, name)) in layers.iter().enumerate() {
-        out.push(layer(run, pick, shared, &members, &x, n, position, name)?);
+        out.push(layer(run, looks, shared, &members, position, name)?);
     }
     Ok(Some(Representations {
-        measure: format!("linear CKA (Kornblith et al. 2019) of each layer's outputs on the first {n} test images"),
-        probe_images: n,
+        measure: format!(
+            "linear CKA (Kornblith et al. 2019) of each layer's outputs on the first {} test images",
+            looks.n_cka
+        ),
+        probe_images: looks.n_cka,
         seed,
-        member_names: if members.is_empty() { Vec::new() } else { run.data.class_names.clone() },
+        member_names: members.iter().map(|m| run.data.class_names[m.plan.member].clone()).collect(),
         layers: out,
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn layer(
-    run: &crate::experiment::session::Run,
-    pick: &Picker,
+    run: &Run,
+    looks: &Looks,
     shared: Option<&ModelResult>,
     members: &[&ModelResult],
-    x: &[f32],
-    n: usize,
     position: usize,
     name: &str,
 ) -> Result<LayerCka> {
-    let g = |net: Network| gram(net, x, n, position).unwrap_or_default();
-    let trained: Vec<Vec<f32>> = members
-        .iter()
-        .map(|m| Ok(g(pick.trained(m)?)))
-        .collect::<Result<_>>()?;
-    let init: Vec<Vec<f32>> = members
-        .iter()
-        .map(|m| Ok(g(pick.initial(m)?)))
-        .collect::<Result<_>>()?;
+    let pick = looks.pick;
+    let g = |m: &ModelResult, init: bool| -> Result<Vec<f32>> {
+        Ok(looks
+            .grams(m, init)?
+            .get(position)
+            .cloned()
+            .unwrap_or_default())
+    };
+    let trained: Vec<Vec<f32>> = members.iter().map(|m| g(m, false)).collect::<Result<_>>()?;
+    let init: Vec<Vec<f32>> = members.iter().map(|m| g(m, true)).collect::<Result<_>>()?;
     let (member_pairs, member_pairs_mean) = pairs(&trained);
     let (member_pairs_init, member_pairs_mean_init) = pairs(&init);
     let mut l = LayerCka {
@@ -153,61 +145,44 @@ fn layer(
         member_floor: None,
         others: Vec::new(),
     };
-    let k_of = |m: &ModelResult| -> Result<(Vec<f32>, Vec<f32>)> {
-        Ok((g(pick.trained(m)?), g(pick.initial(m)?)))
-    };
     if let Some(s) = shared {
-        let layers = representation_layers(&s.plan.spec);
-        let plans = crate::nn::NetSpec::plan(&s.plan.spec)?;
-        l.features = layers
+        let plans = s.plan.spec.plan()?;
+        l.features = representation_layers(&s.plan.spec)
             .get(position)
             .map_or(0, |(i, _)| plans[*i].output.len());
-        let (ks, ks0) = k_of(s)?;
+        let (ks, ks0) = (g(s, false)?, g(s, true)?);
         l.shared_vs_members = trained.iter().map(|t| cka(&ks, t)).collect();
         l.shared_vs_members_init = init.iter().map(|t| cka(&ks0, t)).collect();
         l.shared_vs_members_mean = mean(&l.shared_vs_members);
         l.shared_vs_members_mean_init = mean(&l.shared_vs_members_init);
         if let Some(f) = pick.floor() {
-            l.shared_floor = Some(cka(&ks, &g(pick.trained(f)?)));
+            l.shared_floor = Some(cka(&ks, &g(f, false)?));
         }
-        l.others = others(run, pick, &ks, &ks0, &k_of)?;
+        for &a in &run.config.approaches {
+            if matches!(a, Approach::Shared | Approach::Ovr | Approach::PositiveOnly) {
+                continue;
+            }
+            let Some(m) = pick.model(a, run.config.seed, 0) else {
+                continue;
+            };
+            l.others.push(OtherCka {
+                approach: a.id().into(),
+                label: m.plan.label.clone(),
+                trained: cka(&ks, &g(m, false)?),
+                init: cka(&ks0, &g(m, true)?),
+            });
+        }
     }
     let next = run.config.seed + 1;
     let twins: Vec<f64> = members
         .iter()
-        .filter_map(|m| {
+        .enumerate()
+        .filter_map(|(i, m)| {
             pick.model(Approach::Ovr, next, m.plan.member)
-                .map(|t| (m.plan.member, t))
+                .map(|t| (i, t))
         })
-        .map(|(member, t)| Ok(cka(&trained[member], &g(pick.trained(t)?))))
+        .map(|(i, t)| Ok(cka(&trained[i], &g(t, false)?)))
         .collect::<Result<_>>()?;
     l.member_floor = mean(&twins);
     Ok(l)
-}
-
-/// Single-model approaches other than shared (and an ensemble's first member), against shared.
-fn others(
-    run: &crate::experiment::session::Run,
-    pick: &Picker,
-    ks: &[f32],
-    ks0: &[f32],
-    k_of: &GramsOf,
-) -> Result<Vec<OtherCka>> {
-    let mut out = Vec::new();
-    for &a in &run.config.approaches {
-        if matches!(a, Approach::Shared | Approach::Ovr | Approach::PositiveOnly) {
-            continue;
-        }
-        let Some(m) = pick.model(a, run.config.seed, 0) else {
-            continue;
-        };
-        let (kt, k0) = k_of(m)?;
-        out.push(OtherCka {
-            approach: a.id().into(),
-            label: m.plan.label.clone(),
-            trained: cka(ks, &kt),
-            init: cka(ks0, &k0),
-        });
-    }
-    Ok(out)
 }

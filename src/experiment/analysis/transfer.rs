@@ -1,16 +1,16 @@
 //! The transfer probe: a linear classifier for all K classes on each model's frozen penultimate
-//! features (fit on the first fitting images of the training split, scored on the test split).
+//! features (fit on the first 1,000 fitting images of the training split, scored on the first 1,000 test images).
 //! If a per-class network's features were specific to its class, they would serve the other
 //! classes worse than the shared network's features do; a random (initial) network's features
 //! are the baseline.
 
-use super::features::{images, layer_features, Picker};
+use super::features::{images, layer_features};
+use super::looks::{Looks, PROBE_TRAIN};
 use super::probe::fit_and_predict;
 use crate::error::Result;
 use crate::experiment::config::Approach;
 use crate::experiment::run::ModelResult;
 use crate::experiment::session::Run;
-use crate::nn::Network;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,29 +40,30 @@ pub struct Transfer {
     pub members_other_mean: Option<f64>,
 }
 
-fn penultimate(net: &Network) -> usize {
-    net.layer_plans().len().saturating_sub(2)
-}
-
+/// Fits the probe on model `m`'s penultimate features and scores it on the probe's test images.
 fn score(
     run: &Run,
-    mut net: Network,
+    looks: &Looks,
     m: &ModelResult,
+    init: bool,
+    train_idx: &[usize],
     x_train: &[f32],
-    x_test: &[f32],
-) -> ProbeScore {
-    let d_layer = penultimate(&net);
-    let split = run.split(run.config.seed);
-    let train_idx = split.train_eval();
-    let train = layer_features(&mut net, x_train, train_idx.len(), &[d_layer]).remove(0);
-    let test = layer_features(&mut net, x_test, run.data.test.count(), &[d_layer]).remove(0);
+) -> Result<ProbeScore> {
+    let test = looks.probe_features(m, init)?;
+    let mut net = if init {
+        looks.pick.initial(m)?
+    } else {
+        looks.pick.trained(m)?
+    };
+    let pen = net.layer_plans().len().saturating_sub(2);
+    let train = layer_features(&mut net, x_train, train_idx.len(), &[pen]).remove(0);
     let d = train.len() / train_idx.len().max(1);
     let labels: Vec<u8> = train_idx
         .iter()
         .map(|&i| run.data.train.labels[i])
         .collect();
     let pred = fit_and_predict(train, &labels, test, d, run.data.num_classes());
-    let truth = &run.data.test.labels;
+    let truth = &run.data.test.labels[..looks.n_probe];
     let acc_where = |keep: &dyn Fn(u8) -> bool| {
         let (mut right, mut n) = (0usize, 0usize);
         for (&p, &l) in pred.iter().zip(truth) {
@@ -74,21 +75,22 @@ fn score(
         right as f64 / n.max(1) as f64
     };
     let own = m.plan.approach.per_class().then_some(m.plan.member as u8);
-    ProbeScore {
+    Ok(ProbeScore {
         approach: m.plan.approach.id().into(),
         label: m.plan.label.clone(),
         member: m.plan.member,
         accuracy: acc_where(&|_| true),
         own_class: own.map(|c| acc_where(&|l| l == c)),
         other_classes: own.map(|c| acc_where(&|l| l != c)),
-    }
+    })
 }
 
 /// Probing costs K× more with K classes: beyond this many, only the first classes' one-vs-rest
 /// models are probed (the report says how many).
 pub const MAX_PROBED_MEMBERS: usize = 10;
 
-pub fn compute(run: &Run, pick: &Picker) -> Result<Option<Transfer>> {
+pub fn compute(run: &Run, looks: &Looks) -> Result<Option<Transfer>> {
+    let pick = looks.pick;
     let (seed, k) = (run.config.seed, run.data.num_classes());
     if run.config.arch == crate::experiment::config::Arch::Linear {
         return Ok(None); // the penultimate features are the pixels themselves
@@ -109,19 +111,14 @@ pub fn compute(run: &Run, pick: &Picker) -> Result<Option<Transfer>> {
         return Ok(None);
     }
     let split = run.split(seed);
-    let x_train = images(&run.data, &run.data.train, split.train_eval());
-    let x_test = images(
-        &run.data,
-        &run.data.test,
-        &(0..run.data.test.count()).collect::<Vec<_>>(),
-    );
+    let train_idx = &split.train_eval()[..split.train_eval().len().min(PROBE_TRAIN)];
+    let x_train = images(&run.data, &run.data.train, train_idx);
     let mut scores = Vec::new();
     for m in &models {
-        scores.push(score(run, pick.trained(m)?, m, &x_train, &x_test));
+        scores.push(score(run, looks, m, false, train_idx, &x_train)?);
     }
-    let shared_model = models.iter().find(|m| m.plan.approach == Approach::Shared);
-    let init = match shared_model {
-        Some(m) => Some(score(run, pick.initial(m)?, m, &x_train, &x_test)),
+    let init = match models.iter().find(|m| m.plan.approach == Approach::Shared) {
+        Some(m) => Some(score(run, looks, m, true, train_idx, &x_train)?),
         None => None,
     };
     let members: Vec<&ProbeScore> = scores.iter().filter(|s| s.approach == "ovr").collect();
@@ -129,8 +126,8 @@ pub fn compute(run: &Run, pick: &Picker) -> Result<Option<Transfer>> {
     Ok(Some(Transfer {
         method: "multinomial logistic regression on the frozen penultimate features (standardised; SGD with momentum, 20 epochs), the same recipe for every model".into(),
         seed,
-        train_images: split.train_eval().len(),
-        test_images: run.data.test.count(),
+        train_images: train_idx.len(),
+        test_images: looks.n_probe,
         shared: scores.iter().find(|s| s.approach == "shared").map(|s| s.accuracy),
         members_mean: mean(members.iter().map(|s| s.accuracy).collect()),
         members_other_mean: mean(members.iter().filter_map(|s| s.other_classes).collect()),
