@@ -1,17 +1,21 @@
 //! The one rule by which two approaches are compared (written down in `docs/results.md`).
 //!
 //! Seeds are paired: seed s trains every approach on the same data order, augmentation and
-//! validation split. For an approach A against the baseline B:
-//! - with n ≥ 2 seeds, the differences d_s = acc_A(s) − acc_B(s) give the mean difference and a
-//!   95% paired-t interval, mean ± t(0.975, n−1) · sd(d) / √n: it covers seed-to-seed variation
-//!   (and the test set's noise, which is part of each d_s);
-//! - with one seed, the per-image outcomes of the two models on the same test images give the
-//!   difference (b − c)/N and a 95% Wald interval for paired proportions, ± 1.96 · √(b + c −
-//!   (b − c)²/N) / N, where b counts images only A gets right and c images only B gets right
-//!   (McNemar's discordant pairs): it covers the test set's noise only.
+//! validation split, and every model is scored on the same N test images. For an approach A
+//! against the baseline B, with a_si = 1 when A's seed-s model gets image i right (b_si for B):
+//! - the difference is the mean over seeds of the accuracy differences d_s = mean_i (a_si − b_si);
+//! - the test set's noise: with δ_i = mean_s (a_si − b_si) the per-image difference, the mean
+//!   difference varies by sd(δ)/√N from one test set to another (with one seed this is the Wald
+//!   interval for paired proportions, ±1.96 · √(b + c − (b − c)²/N)/N, b and c being McNemar's
+//!   discordant pairs);
+//! - the seeds' noise (n ≥ 2): the d_s vary by sd(d)/√n, with Student's t(0.975, n − 1);
+//! - the 95% interval's half-width is √((t · sd(d)/√n)² + (1.96 · sd(δ)/√N)²): seed-to-seed
+//!   variation and the test set's noise together, so that a few seeds that happen to agree
+//!   exactly never give an interval of zero width. With one seed only the second term exists,
+//!   and the verdict says that it covers the test set's noise only.
 //!
 //! The verdict is `ahead` when the interval lies above 0, `behind` when below, and `no difference
-//! shown` otherwise. The same rule applies to each class (recall on that class's images).
+//! shown` otherwise. The same rule applies to each class (recall: the class's images only).
 
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +88,7 @@ impl Verdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// Paired t over seeds: seed-to-seed variation.
+    /// Over several paired seeds: seed-to-seed variation and the test set's noise.
     PairedT,
     /// Paired per-image outcomes of one seed: the test set's noise only.
     Mcnemar,
@@ -101,50 +105,52 @@ pub struct Difference {
     /// Seeds compared, and those on which A scored higher than B.
     pub seeds: usize,
     pub seeds_won: usize,
-    /// Images behind the one-seed interval (0 with several seeds).
+    /// Test images behind the interval.
     pub images: usize,
     pub verdict: Verdict,
 }
 
-/// Over seeds: `a[s]` and `b[s]` are the two approaches' scores on seed s.
-pub fn paired_over_seeds(a: &[f64], b: &[f64]) -> Difference {
-    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-    let n = d.len();
-    let (mean, sd) = mean_sd(&d);
-    let half = if n >= 2 {
-        t_975(n - 1) * sd / (n as f64).sqrt()
+/// The rule on paired per-image outcomes: `a[s][i]` says whether A's seed-s model got image i
+/// right, `b[s][i]` the same for B (same seeds, same images).
+pub fn paired(a: &[Vec<bool>], b: &[Vec<bool>]) -> Difference {
+    let n = a.len().min(b.len());
+    let images = a.iter().chain(b).map(Vec::len).min().unwrap_or(0);
+    let nf = images.max(1) as f64;
+    let score = |h: bool| h as u8 as f64;
+    let d: Vec<f64> = (0..n)
+        .map(|s| {
+            (0..images)
+                .map(|i| score(a[s][i]) - score(b[s][i]))
+                .sum::<f64>()
+                / nf
+        })
+        .collect();
+    let delta: Vec<f64> = (0..images)
+        .map(|i| (0..n).map(|s| score(a[s][i]) - score(b[s][i])).sum::<f64>() / n.max(1) as f64)
+        .collect();
+    let difference = d.iter().sum::<f64>() / n.max(1) as f64;
+    // The per-image spread, population form (McNemar's Wald interval with one seed).
+    let var_delta =
+        (delta.iter().map(|x| x * x).sum::<f64>() / nf - difference * difference).max(0.0);
+    let test_half = Z_975 * (var_delta / nf).sqrt();
+    let seed_half = if n >= 2 {
+        t_975(n - 1) * mean_sd(&d).1 / (n as f64).sqrt()
     } else {
-        f64::INFINITY
+        0.0
     };
-    let interval = [mean - half, mean + half];
+    let half = (test_half * test_half + seed_half * seed_half).sqrt();
+    let interval = [difference - half, difference + half];
     Difference {
-        difference: mean,
+        difference,
         interval,
-        method: Method::PairedT,
+        method: if n >= 2 {
+            Method::PairedT
+        } else {
+            Method::Mcnemar
+        },
         seeds: n,
         seeds_won: d.iter().filter(|&&x| x > 0.0).count(),
-        images: 0,
-        verdict: Verdict::of(interval),
-    }
-}
-
-/// One seed: `a[i]` and `b[i]` say whether each model got image i right.
-pub fn paired_over_images(a: &[bool], b: &[bool]) -> Difference {
-    let n = a.len().min(b.len());
-    let only_a = a.iter().zip(b).filter(|(&x, &y)| x && !y).count() as f64;
-    let only_b = a.iter().zip(b).filter(|(&x, &y)| !x && y).count() as f64;
-    let nf = n.max(1) as f64;
-    let diff = (only_a - only_b) / nf;
-    let var = ((only_a + only_b) - (only_a - only_b).powi(2) / nf).max(0.0) / (nf * nf);
-    let half = Z_975 * var.sqrt();
-    let interval = [diff - half, diff + half];
-    Difference {
-        difference: diff,
-        interval,
-        method: Method::Mcnemar,
-        seeds: 1,
-        seeds_won: (diff > 0.0) as usize,
-        images: n,
+        images,
         verdict: Verdict::of(interval),
     }
 }
@@ -182,8 +188,8 @@ impl Difference {
         );
         let basis = match self.method {
             Method::PairedT => format!(
-                "paired over {} seeds, ahead on {} of {}",
-                self.seeds, self.seeds_won, self.seeds
+                "paired over {} seeds and {} test images, ahead on {} of the seeds",
+                self.seeds, self.images, self.seeds_won
             ),
             Method::Mcnemar => format!(
                 "one seed: the interval covers the noise of the {} test images only, not seed-to-seed variation",
@@ -211,27 +217,54 @@ impl Difference {
 mod tests {
     use super::*;
 
+    /// Outcomes for `seeds` seeds on `n` images: `right[s]` images right, the first ones.
+    fn outcomes(right: &[usize], n: usize) -> Vec<Vec<bool>> {
+        right
+            .iter()
+            .map(|&r| (0..n).map(|i| i < r).collect())
+            .collect()
+    }
+
     #[test]
     fn a_certain_win_over_seeds() {
-        let d = paired_over_seeds(&[0.92, 0.93, 0.94], &[0.90, 0.91, 0.92]);
+        // 3 seeds on 2000 images: A right on 1840, 1860, 1880; B on 1800, 1820, 1840.
+        let a = outcomes(&[1840, 1860, 1880], 2000);
+        let b = outcomes(&[1800, 1820, 1840], 2000);
+        let d = paired(&a, &b);
         assert!((d.difference - 0.02).abs() < 1e-12);
-        // Identical differences: no spread, so the interval is the point itself.
-        assert!((d.interval[0] - 0.02).abs() < 1e-9 && (d.interval[1] - 0.02).abs() < 1e-9);
-        assert_eq!((d.verdict, d.seeds_won, d.seeds), (Verdict::Ahead, 3, 3));
+        // The seeds agree exactly, so only the test set's noise is left: δ is 1/3 on 40 images
+        // (one seed's model alone right) and 2/3 on 40 (two seeds').
+        let mean_square = (40.0 / 9.0 + 40.0 * 4.0 / 9.0) / 2000.0;
+        let half = Z_975 * ((mean_square - 0.0004) / 2000.0f64).sqrt();
+        assert!(
+            (d.interval[1] - 0.02 - half).abs() < 1e-12,
+            "{:?}",
+            d.interval
+        );
+        assert!(d.interval[1] - d.interval[0] > 0.005, "never zero width");
+        assert_eq!(
+            (d.verdict, d.seeds_won, d.seeds, d.method),
+            (Verdict::Ahead, 3, 3, Method::PairedT)
+        );
         let s = d.sentence("ovr", "shared");
         assert!(s.starts_with("ovr is ahead of shared by 2.0 points"), "{s}");
+        assert!(
+            s.contains("paired over 3 seeds and 2000 test images"),
+            "{s}"
+        );
     }
 
     #[test]
     fn a_tie_over_seeds() {
-        // Differences +1, −1, +0.5 points: mean +0.17, sd 1.04, t(2) = 4.303.
-        let d = paired_over_seeds(&[0.91, 0.89, 0.905], &[0.90, 0.90, 0.90]);
+        // Differences +1, −1, +0.5 points: the seeds disagree.
+        let a = outcomes(&[1820, 1780, 1810], 2000);
+        let b = outcomes(&[1800, 1800, 1800], 2000);
+        let d = paired(&a, &b);
         assert_eq!(d.verdict, Verdict::NoDifferenceShown);
-        let half = 4.303 * 0.010408 / 3f64.sqrt();
+        let seed_half = 4.303 * mean_sd(&[0.01, -0.01, 0.005]).1 / 3f64.sqrt();
         assert!(
-            (d.interval[1] - d.difference - half).abs() < 1e-5,
-            "{:?}",
-            d.interval
+            d.interval[1] - d.difference > seed_half,
+            "the seeds' term is part of it"
         );
         assert_eq!(d.seeds_won, 2);
         assert!(d
@@ -241,7 +274,9 @@ mod tests {
 
     #[test]
     fn a_loss_over_seeds_and_the_t_table() {
-        let d = paired_over_seeds(&[0.80, 0.82, 0.81, 0.80], &[0.90, 0.91, 0.92, 0.90]);
+        let a = outcomes(&[1600, 1640, 1620, 1600], 2000);
+        let b = outcomes(&[1800, 1820, 1840, 1800], 2000);
+        let d = paired(&a, &b);
         assert_eq!(d.verdict, Verdict::Behind);
         assert!(d
             .sentence("positive-only", "shared")
@@ -252,15 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn accuracy_intervals_over_seeds_and_over_one_test_set() {
-        let one = accuracy_interval(&[0.5], 400);
-        assert!((one[1] - 0.5 - Z_975 * 0.025).abs() < 1e-12);
-        let three = accuracy_interval(&[0.1, 0.2, 0.3], 400);
-        assert!((three[0] - (0.2 - 4.303 * 0.1 / 3f64.sqrt())).abs() < 1e-9);
-    }
-
-    #[test]
-    fn one_seed_uses_the_discordant_images() {
+    fn one_seed_is_mcnemars_wald_interval() {
         // 1000 images: A alone right on 60, B alone right on 20: +4 points.
         let mut a = vec![true; 1000];
         let mut b = vec![true; 1000];
@@ -270,7 +297,7 @@ mod tests {
         for v in b.iter_mut().skip(100).take(60) {
             *v = false;
         }
-        let d = paired_over_images(&a, &b);
+        let d = paired(&[a.clone()], &[b]);
         assert!((d.difference - 0.04).abs() < 1e-12);
         let half = Z_975 * (80.0f64 - 1600.0 / 1000.0).sqrt() / 1000.0;
         assert!((d.interval[0] - (0.04 - half)).abs() < 1e-12);
@@ -280,10 +307,18 @@ mod tests {
         );
         assert!(d.sentence("ovr", "shared").contains("test images only"));
         // Identical outcomes: nothing to tell them apart.
-        let same = paired_over_images(&a, &a);
+        let same = paired(&[a.clone()], &[a]);
         assert_eq!(
             (same.interval, same.verdict),
             ([0.0, 0.0], Verdict::NoDifferenceShown)
         );
+    }
+
+    #[test]
+    fn accuracy_intervals_over_seeds_and_over_one_test_set() {
+        let one = accuracy_interval(&[0.5], 400);
+        assert!((one[1] - 0.5 - Z_975 * 0.025).abs() < 1e-12);
+        let three = accuracy_interval(&[0.1, 0.2, 0.3], 400);
+        assert!((three[0] - (0.2 - 4.303 * 0.1 / 3f64.sqrt())).abs() < 1e-9);
     }
 }

@@ -413,8 +413,9 @@ fn training(groups: &[(u64, Vec<&ModelResult>)]) -> Vec<ModelTraining> {
                 max_epochs: m.plan.max_epochs,
                 best_epoch: best,
                 stop: m.stop,
-                still_improving: (has_val && m.stop == Some(Stop::MaxEpochs))
-                    .then(|| still_improving(m)),
+                // A patience stop means validation had stopped improving, even on the last epoch.
+                still_improving: has_val
+                    .then(|| m.stop == Some(Stop::MaxEpochs) && still_improving(m)),
             }
         })
         .collect()

@@ -5,7 +5,7 @@ use crate::experiment::config::Approach;
 use crate::experiment::metrics::hits;
 use crate::experiment::run::ModelResult;
 use crate::experiment::session::Run;
-use crate::experiment::stats::{paired_over_images, paired_over_seeds, Difference};
+use crate::experiment::stats::{paired, Difference};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -56,31 +56,18 @@ fn paired_hits(
         .collect()
 }
 
-/// The rule on outcomes restricted to `keep` images: over seeds with ≥ 2, over images with 1.
+/// The rule on the outcomes of the images `keep` accepts.
 fn difference(pairs: &[(Vec<bool>, Vec<bool>)], keep: impl Fn(usize) -> bool) -> Difference {
-    let rate = |h: &[bool]| {
-        let kept: Vec<bool> = h
-            .iter()
+    let only = |h: &[bool]| {
+        h.iter()
             .enumerate()
             .filter(|(i, _)| keep(*i))
             .map(|(_, &v)| v)
-            .collect();
-        kept.iter().filter(|&&v| v).count() as f64 / kept.len().max(1) as f64
+            .collect::<Vec<_>>()
     };
-    if pairs.len() >= 2 {
-        let a: Vec<f64> = pairs.iter().map(|p| rate(&p.0)).collect();
-        let b: Vec<f64> = pairs.iter().map(|p| rate(&p.1)).collect();
-        paired_over_seeds(&a, &b)
-    } else {
-        let only = |h: &[bool]| {
-            h.iter()
-                .enumerate()
-                .filter(|(i, _)| keep(*i))
-                .map(|(_, &v)| v)
-                .collect::<Vec<_>>()
-        };
-        paired_over_images(&only(&pairs[0].0), &only(&pairs[0].1))
-    }
+    let a: Vec<Vec<bool>> = pairs.iter().map(|p| only(&p.0)).collect();
+    let b: Vec<Vec<bool>> = pairs.iter().map(|p| only(&p.1)).collect();
+    paired(&a, &b)
 }
 
 fn ratio(a: f64, b: f64) -> f64 {

@@ -4,6 +4,7 @@
 
 use super::Report;
 use crate::experiment::config::Approach;
+use crate::experiment::run::Stop;
 use crate::experiment::stats::{accuracy_interval, signed_points, Verdict};
 use std::collections::BTreeMap;
 
@@ -274,10 +275,12 @@ fn training(r: &Report) -> Vec<String> {
             continue;
         };
         let n = x.training.len();
+        // Stopped by patience before the limit; at the limit, with validation flat or falling
+        // for its last epochs; at the limit still rising.
         let patience = x
             .training
             .iter()
-            .filter(|t| t.stop == Some(crate::experiment::run::Stop::Patience))
+            .filter(|t| t.stop == Some(Stop::Patience) && t.epochs_run < t.max_epochs)
             .count();
         let improving = x
             .training
@@ -287,7 +290,7 @@ fn training(r: &Report) -> Vec<String> {
         let plateau = x
             .training
             .iter()
-            .filter(|t| t.still_improving == Some(false))
+            .filter(|t| t.epochs_run == t.max_epochs && t.still_improving == Some(false))
             .count();
         if r.config.validation_fraction <= 0.0 {
             continue;
