@@ -48,8 +48,8 @@ mod wasm {
     pub fn run(iters: u64, m: f32, k: f32) -> f32 {
         let (m, k) = (f32x4_splat(m), f32x4_splat(k));
         let mut acc = [f32x4_splat(0.0); CHAINS];
-        for i in 0..CHAINS {
-            acc[i] = f32x4_splat(i as f32);
+        for (i, a) in acc.iter_mut().enumerate() {
+            *a = f32x4_splat(i as f32);
         }
         for _ in 0..iters {
             for a in acc.iter_mut() {
@@ -118,14 +118,14 @@ mod x86 {
 /// The kernels this build can run, by name.
 pub fn kernels() -> Vec<Kernel> {
     #[allow(unused_mut)]
-    let mut out = Vec::new();
+    let mut out: Vec<Kernel> = Vec::new();
     #[cfg(target_arch = "wasm32")]
-    out.push(Kernel {
+    out.extend([Kernel {
         name: "wasm-simd128",
         lanes: 4,
         description: "f32x4.mul + f32x4.add (wasm SIMD128)",
         run: wasm::run,
-    });
+    }]);
     #[cfg(target_arch = "x86_64")]
     {
         out.push(Kernel {
