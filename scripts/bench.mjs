@@ -23,7 +23,7 @@ import { serve, launch, openPage, ROOT } from '../tests/e2e/harness.mjs';
 import { ENGINES, MODELS, modelsOf } from '../www/js/bench-engines.js';
 import { flopsPerTrainSample, outputsOf, inferSeconds } from '../www/js/bench-common.js';
 import {
-  stats, fmt, fmtSpread, machineInfo, machineLine, writeSection, writeResults, RESULTS_JSON,
+  stats, fmt, fmtSpread, machineInfo, machineLine, writeSection, writeResults, RESULTS_JSON, loadSampler, loadLine,
 } from './lib/bench-report.mjs';
 import { comparisonSection } from './lib/bench-experiment.mjs';
 import { peakSection, scalingSection, peerVersions, PEERS_DIR } from './lib/bench-limits.mjs';
@@ -364,9 +364,12 @@ export async function main(argv = process.argv.slice(2)) {
     log(`${machineLine(env.machine)}\n`);
     for (const section of SECTIONS) {
       if (opts.section && !opts.section.includes(section.name)) continue;
+      const load = loadSampler();
       const data = await section.measure(env, opts);
+      // Each section states how busy the machine was while it measured (in its machine line).
+      data.machine = { ...data.machine, load: load.stop() };
       env.results[section.name] = data;
-      console.log(`\n${section.title}\n\n${section.print(data)}\n`);
+      console.log(`\n${section.title}\n\n${section.print(data)}\n\n${loadLine(data.machine)}\n`);
       if (data.warnings?.length) log(`warnings:\n  ${data.warnings.join('\n  ')}`);
       writeResults(publish ? section.name : `${section.name}-partial`, data);
       if (publish) writeSection(section.name, section.render(data));
