@@ -49,7 +49,8 @@ export function machineInfo(browserProduct = '') {
   const cpu = (cpuinfo.match(/^model name\s*:\s*(.+)$/m) || [])[1] || os.cpus()[0]?.model || 'unknown';
   const chrome = (browserProduct.match(/(?:Headless)?Chrome\/([\d.]+)/) || [])[1];
   const commit = quiet('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = quiet('git', ['status', '--porcelain', '--untracked-files=no']);
+  // BENCHMARKS.md is what a run rewrites, so its own edits do not make the measured code "uncommitted".
+  const dirty = quiet('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!BENCHMARKS.md']);
   return {
     nproc: os.availableParallelism(),
     cpu,
