@@ -181,7 +181,7 @@ export function summariseEngines(runs, plan = ENGINE_PLAN, models = MODELS, fail
       const failure = failures.find((f) => f.id === p.id && f.model === model);
       if (mine.length === 0) {
         // Every window failed: the row stays, with the reason instead of numbers.
-        if (failure) rows.push({ id: p.id, model, windows: 0, seconds: p.seconds, failed: failure.error, notes: [] });
+        if (failure) rows.push({ id: p.id, model, windows: 0, planned: p.windows, seconds: p.seconds, failed: failure.error, notes: [] });
         continue;
       }
       const notes = [...new Set(mine.map((r) => r.note).filter(Boolean))];
@@ -221,7 +221,7 @@ export function engineTable(rows) {
   ];
   for (const r of rows) {
     if (r.failed) {
-      lines.push(`| ${r.id} | ${r.model} | 0 of ${ENGINE_PLAN.find((p) => p.id === r.id)?.windows ?? '?'} | **failed** (below) | — | — | — | — |`);
+      lines.push(`| ${r.id} | ${r.model} | 0 of ${r.planned} | **failed** (below) | — | — | — | — |`);
       continue;
     }
     const train = r.train ? fmtSpread(r.train) : 'n/a';
