@@ -3,7 +3,8 @@
 #   make test    every check CI runs
 #   make dist    the site as a reader's browser gets it, in dist/ (what you copy to your host)
 #   make serve-dev  serve www/ as it is, with the benchmark page and the views' development page
-#   make bench   speed, side by side with the peers (writes .bench/results.json)
+#   make bench   speed, side by side with the peers (writes .bench/results.json); builds the
+#                Rust peers (bench/peers/) the first time, which takes a while
 #   make figures the article's results documents, made by the CLI (www/figures/)
 
 PORT        ?= 8080
@@ -16,7 +17,7 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 CARGO_BIN   := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
 
-.PHONY: setup vendor build dist serve serve-dev test bench lint fmt-check clippy test-native test-wasm test-e2e fuzz figures clean
+.PHONY: setup vendor build dist serve serve-dev test bench peers lint fmt-check clippy test-native test-wasm test-e2e fuzz figures clean
 
 ## setup: install what is missing (fast when nothing is)
 setup: .stamp/rust-target .stamp/wasm-bindgen node_modules/.package-lock.json .stamp/chromium vendor
@@ -149,10 +150,18 @@ test-wasm: setup
 test-e2e: dist
 	node --test --test-concurrency=1 tests/e2e/
 
-## bench: engine speed vs ConvNetJS, TF.js and the native CLI, in one run
-bench: build
+## bench: engine speed vs ConvNetJS, TF.js, burn, candle and the native CLI, the SIMD peak and
+## two-Worker scaling, in one run
+bench: build peers
 	cargo build --release --bin ovr-lab
 	node scripts/bench.mjs
+
+## peers: the Rust peers of the benchmark (burn, candle) and the SIMD peak microbenchmark, for
+## wasm32 (www/peers/) and natively (bench/peers/target/release/), from their own cargo workspace
+## bench/peers/. Only `make bench` builds them (burn is large: 10-20 minutes the first time on two
+## cores). A peer that fails to build is reported by the benchmark, not fatal here.
+peers: setup
+	bench/peers/build.sh $(NODE_BIN)/wasm-opt
 
 ## fuzz: the property tests with many more cases, from a fresh random seed each time (FUZZ_CASES
 ## for the readers' tests, a tenth as many gradient checks); not part of make test
@@ -162,7 +171,7 @@ fuzz:
 	PROPTEST_CASES=$$(( $(FUZZ_CASES) / 10 )) cargo test --release --test gradcheck
 
 clean:
-	rm -rf target $(PKG) www/vendor dist .stamp node_modules
+	rm -rf target $(PKG) www/vendor www/peers bench/peers/target dist .stamp node_modules
 
 ## figures: the results documents the article quotes (www/figures/*.json), made by the CLI; 10-15 min
 ## on 2 cores. Not part of `make test`.

@@ -4,7 +4,7 @@ import globals from 'globals';
 
 export default [
   // Generated or third-party code is not ours to lint.
-  { ignores: ['www/pkg/', 'www/vendor/', 'node_modules/', 'target/'] },
+  { ignores: ['www/pkg/', 'www/peers/', 'www/vendor/', 'node_modules/', 'target/', 'bench/peers/target/'] },
   js.configs.recommended,
   {
     files: ['www/**/*.js'],

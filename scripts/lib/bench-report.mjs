@@ -49,7 +49,8 @@ export function machineInfo(browserProduct = '') {
   const cpu = (cpuinfo.match(/^model name\s*:\s*(.+)$/m) || [])[1] || os.cpus()[0]?.model || 'unknown';
   const chrome = (browserProduct.match(/(?:Headless)?Chrome\/([\d.]+)/) || [])[1];
   const commit = quiet('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = quiet('git', ['status', '--porcelain', '--untracked-files=no']);
+  // BENCHMARKS.md is what a run rewrites, so its own edits do not make the measured code "uncommitted".
+  const dirty = quiet('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!BENCHMARKS.md']);
   return {
     nproc: os.availableParallelism(),
     cpu,
@@ -64,7 +65,28 @@ export function machineInfo(browserProduct = '') {
 /** One paragraph naming the machine, for the top of a BENCHMARKS.md section. */
 export function machineLine(m) {
   return `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}; ${m.chromium}; ${m.os}; Node ${m.node}` +
-    `${m.rustc ? `; ${m.rustc}` : ''}${m.commit ? `; commit ${m.commit}` : ''}.`;
+    `${m.rustc ? `; ${m.rustc}` : ''}${m.commit ? `; commit ${m.commit}` : ''}.${m.load ? `\n${loadLine(m)}` : ''}`;
+}
+
+/** How busy the machine was while a section measured: its 1-minute load average, sampled. */
+export function loadLine({ load, nproc }) {
+  const busy = load.mean > nproc * 0.75 ? ' **The machine was busy: these numbers are low and noisy.**' : '';
+  return `Load average (1 min) while measuring: mean ${fmt(load.mean, 1)}, ${fmt(load.min, 1)}–${fmt(load.max, 1)} ` +
+    `(${load.samples} samples, every ${load.every_s} s) on ${nproc} CPUs; the benchmark itself accounts for about 1 ` +
+    `(2 while two Workers or the multi-threaded CLI run).${busy}`;
+}
+
+/** Samples the 1-minute load average every `everyS` seconds until `stop()`, which returns the summary. */
+export function loadSampler(everyS = 5) {
+  const xs = [os.loadavg()[0]];
+  const timer = setInterval(() => xs.push(os.loadavg()[0]), everyS * 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      xs.push(os.loadavg()[0]);
+      return { mean: xs.reduce((a, x) => a + x, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs), samples: xs.length, every_s: everyS };
+    },
+  };
 }
 
 const marker = (name, edge) => `<!-- bench:${name}:${edge} -->`;

@@ -1,0 +1,16 @@
+//! `peer-candle [--batch 32] [--seconds 3]`: the candle peer natively; prints one JSON line.
+fn main() -> std::process::ExitCode {
+    let clock = peer_common::native_clock();
+    let result = peer_common::parse_args(std::env::args().skip(1))
+        .and_then(|a| peer_candle::run(a.batch, a.seconds, &clock));
+    match result {
+        Ok(json) => {
+            println!("{json}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("peer-candle: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
