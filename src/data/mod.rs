@@ -25,7 +25,7 @@ pub use imds::{read_imds, write_imds};
 pub use npz::read_npz;
 pub use select::select;
 pub use shapes::{generate, ShapesConfig};
-pub use user::from_images;
+pub use user::{from_images, ImageFolder};
 
 use crate::rng::Rng;
 use std::fmt;
