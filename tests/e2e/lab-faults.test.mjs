@@ -37,7 +37,7 @@ test('URL values at and beyond every bound, of the wrong type, unknown and huge:
   const schema = await probe.evaluate(async () => {
     const engine = await import('/pkg/ovr_lab.js');
     await engine.default();
-    return engine.schema();
+    return engine.catalog().settings;
   });
   await probe.close();
   const numeric = schema.filter((s) => s.kind === 'int' || s.kind === 'float');
