@@ -93,7 +93,7 @@ export function buildControls(form, catalog, { onChange, onUserFiles }) {
         break;
       case 'float_list':
         // Numbers separated by commas, e.g. learning rates to try; empty for none.
-        input = el('input', { id, name: setting.name, inputMode: 'decimal', placeholder: 'none (e.g. 0.01, 0.03, 0.1)', autocomplete: 'off' });
+        input = el('input', { id, name: setting.name, inputMode: 'decimal', placeholder: 'e.g. 0.01,0.1', autocomplete: 'off' });
         break;
       default:
         input = el('input', { id, name: setting.name });
