@@ -345,7 +345,7 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
         return { pixels, width, height, channels };
       },
       /** Every approach's answer for a drawing: `[{label, approach, seed, probabilities, predicted}]`. */
-      score: (pixels) => reporter.score(pixels),
+      score: (pixels) => (session || loadedInput ? reporter.score(pixels) : Promise.resolve([])),
       onError: (message) => ui.showError(message),
     },
     destroy() {
