@@ -416,41 +416,51 @@ impl RunProgress {
     }
 }
 
-/// Builds a dataset file (IMDS bytes) from images the page decoded and resized: `labels[i]` is
-/// the class of image i, `pixels` all images back to back.
+/// A folder of images the page decodes and resizes with a canvas, handed over one image at a time
+/// as RGBA bytes; the engine turns them grey or keeps their colour, decides whether the set is
+/// inverted, and writes the dataset file (see `data::user::ImageFolder`).
 #[wasm_bindgen]
-#[allow(clippy::too_many_arguments)]
-pub fn dataset_from_images(
-    name: &str,
-    class_names: JsValue,
-    labels: Vec<u32>,
-    pixels: Vec<u8>,
-    width: usize,
-    height: usize,
-    channels: usize,
-    seed: u64,
-) -> Result<Vec<u8>, JsValue> {
-    let class_names: Vec<String> = from_js(class_names, "class names")?;
-    let len = width * height * channels;
-    if len == 0 || pixels.len() != labels.len() * len {
-        return Err(input(
-            name,
-            format!(
-                "{} pixel bytes for {} images of {len} bytes",
-                pixels.len(),
-                labels.len()
-            ),
-        ));
-    }
-    let images = labels
-        .iter()
-        .zip(pixels.chunks_exact(len))
-        .map(|(&l, p)| (l as usize, p.to_vec()))
-        .collect();
-    let ds =
-        crate::data::user::from_images(name, class_names, images, width, height, channels, seed)
+pub struct ImageFolder {
+    folder: crate::data::ImageFolder,
+}
+
+#[wasm_bindgen]
+impl ImageFolder {
+    /// Images of `width × height` pixels kept with `channels` (1: grey, 3: RGB) channels.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        name: &str,
+        class_names: JsValue,
+        width: usize,
+        height: usize,
+        channels: usize,
+    ) -> Result<ImageFolder, JsValue> {
+        let class_names: Vec<String> = from_js(class_names, "class names")?;
+        let folder = crate::data::ImageFolder::new(name, class_names, width, height, channels)
             .map_err(|e| err(e.into()))?;
-    Ok(crate::data::imds::write_imds(&ds))
+        Ok(ImageFolder { folder })
+    }
+
+    /// Adds an image of class `label` (an index into the class names) from its RGBA bytes,
+    /// `width × height × 4`, composited on white.
+    pub fn add(&mut self, label: usize, rgba: &[u8]) -> Result<(), JsValue> {
+        self.folder.add(label, rgba).map_err(|e| err(e.into()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.folder.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.folder.is_empty()
+    }
+
+    /// The dataset file (IMDS bytes), split 80/20 per class from `seed`; its notes say whether
+    /// the images were inverted and how they were kept. Ends the folder.
+    pub fn finish(self, seed: u64) -> Result<Vec<u8>, JsValue> {
+        let ds = self.folder.finish(seed).map_err(|e| err(e.into()))?;
+        Ok(crate::data::imds::write_imds(&ds))
+    }
 }
 
 /// The draw panel's canvas as a model input (see `data::drawing`): `rgba` is the canvas's

@@ -110,6 +110,11 @@ fn bundled_datasets_read_with_pinned_shapes_balance_and_checksums() {
             "{file}"
         );
         assert_eq!(
+            (b.width, b.height, b.channels),
+            (ds.width, ds.height, ds.channels),
+            "{file}: the size BUNDLED declares"
+        );
+        assert_eq!(
             (ds.train.count(), ds.test.count()),
             (e.train, e.test),
             "{file}"

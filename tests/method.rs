@@ -170,3 +170,17 @@ fn a_one_seed_run_carries_representations_probes_calibration_and_other_images() 
     assert_eq!(r.approaches["shared"].seed_accuracies.len(), 1);
     assert_eq!(r.comparisons[0].overall.method, Method::Mcnemar);
 }
+
+#[test]
+fn other_images_of_another_size_are_refused_when_the_session_starts() {
+    let cfg = Config {
+        dataset: "mnist28".into(),
+        ood_dataset: "digits8x8".into(),
+        ..Config::default()
+    };
+    let e = RunSession::new(cfg, &raw("mnist28"), Some(raw("digits8x8")))
+        .err()
+        .expect("refused");
+    assert_eq!(e.setting_name(), Some("ood_dataset"));
+    assert!(e.to_string().contains("8×8×1 images"), "{e}");
+}

@@ -26,7 +26,7 @@ pub use imds::{read_imds, write_imds};
 pub use npz::read_npz;
 pub use select::select;
 pub use shapes::{generate, ShapesConfig};
-pub use user::from_images;
+pub use user::{from_images, ImageFolder};
 
 use crate::rng::Rng;
 use std::fmt;
@@ -52,6 +52,11 @@ pub struct Bundled {
     pub file: &'static str,
     /// What it holds, in a few words (the page's menu).
     pub label: &'static str,
+    /// Its images' size (pinned by the tests against the files): which sets can stand in for
+    /// one another's out-of-distribution images.
+    pub width: usize,
+    pub height: usize,
+    pub channels: usize,
 }
 
 /// Datasets shipped with the lab: the one list the CLI, the page and the schema read.
@@ -60,26 +65,41 @@ pub const BUNDLED: &[Bundled] = &[
         name: "mnist28",
         file: "mnist28.bin.gz",
         label: "handwritten digits",
+        width: 28,
+        height: 28,
+        channels: 1,
     },
     Bundled {
         name: "fashion28",
         file: "fashion28.bin.gz",
         label: "clothing",
+        width: 28,
+        height: 28,
+        channels: 1,
     },
     Bundled {
         name: "animals28",
         file: "animals28.bin.gz",
         label: "animal silhouettes (dog, cat, …)",
+        width: 28,
+        height: 28,
+        channels: 1,
     },
     Bundled {
         name: "digits8x8",
         file: "digits8x8.bin.gz",
         label: "tiny 8×8 digits",
+        width: 8,
+        height: 8,
+        channels: 1,
     },
     Bundled {
         name: "glyphs",
         file: "glyphs.bin.gz",
         label: "55 characters in 27 fonts, test fonts unseen",
+        width: 28,
+        height: 28,
+        channels: 1,
     },
 ];
 

@@ -107,8 +107,13 @@ impl RunSession {
                 format!("{}: no data was given", config.ood_dataset),
             ));
         }
+        let run = Run::new(config, raw)?;
+        if let Some(other) = &ood {
+            // Refused now, not after every model has trained.
+            analysis::ood::check_size(&run.data, other)?;
+        }
         Ok(RunSession {
-            run: Run::new(config, raw)?,
+            run,
             ood,
             results: Vec::new(),
             analyses: Analyses::default(),

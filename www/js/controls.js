@@ -1,6 +1,6 @@
-// The settings form, generated from the engine's schema: one labelled control per setting,
-// grouped as the schema groups them. The form only collects text values; the engine parses and
-// clamps them.
+// The settings form, generated from the engine's catalog: one labelled control per setting,
+// grouped as the schema groups them, with the bundled datasets the catalog lists. The form only
+// collects text values; the engine parses and clamps them.
 import { el } from './dom.js';
 
 const GROUP_TITLES = {
@@ -9,25 +9,25 @@ const GROUP_TITLES = {
   model: 'Model',
   experiment: 'Experiment',
   training: 'Training',
+  analysis: 'Analysis',
 };
 
-const DATASET_LABELS = {
-  mnist28: 'mnist28 — handwritten digits',
-  fashion28: 'fashion28 — clothing',
-  animals28: 'animals28 — animal silhouettes (dog, cat, …)',
-  digits8x8: 'digits8x8 — tiny 8×8 digits',
-  glyphs: 'glyphs — 55 characters, unseen fonts in test',
-  shapes: 'shapes — generated figures',
-};
+const SHAPES = { value: 'shapes', text: 'shapes — generated figures' };
 
 let uid = 0;
 
 /**
- * Builds the controls into `form`. `onChange()` fires on any edit; `onUserFiles(source)` when the
- * reader gives their own data. Returns the form's API: `values()` as [name, text] pairs,
- * `set(config)`, `setClasses(names, selected)`, `setUserDataset(name)`, `hide(names)`.
+ * Builds the controls into `form` from `catalog` (the engine's `catalog()`). `onChange()` fires on
+ * any edit; `onUserFiles(source)` when the reader gives their own data. Returns the form's API:
+ * `values()` as [name, text] pairs, `set(config)`, `setClasses(names, selected)`,
+ * `setUserDataset(name)`, `setOodChoices(info, value)`, `markInvalid(setting, message)`,
+ * `clearInvalid()`, `hide(names)`.
  */
-export function buildControls(form, schema, { onChange, onUserFiles }) {
+export function buildControls(form, catalog, { onChange, onUserFiles }) {
+  const schema = catalog.settings;
+  // Approaches are shown by the names the engine gives them (ids stay the values).
+  const approachNames = new Map(catalog.approaches.map((a) => [a.id, a.label]));
+  const optionText = (o) => approachNames.get(o) ?? o;
   const inputs = new Map();
   const rows = new Map();
   const groups = new Map();
@@ -65,35 +65,51 @@ export function buildControls(form, schema, { onChange, onUserFiles }) {
         break;
       case 'choice':
         input = el('select', { id, name: setting.name });
-        for (const o of setting.options) input.append(el('option', { value: o, textContent: o }));
+        for (const o of setting.options) input.append(el('option', { value: o, textContent: optionText(o) }));
         break;
       case 'choices':
       case 'int_list': {
         input = el('div', { id, className: 'lab-checks', role: 'group' });
         input.setAttribute('aria-label', setting.label);
         if (setting.kind === 'choices') {
-          for (const o of setting.options) input.append(checkbox(`${id}-${o}`, o, o));
+          for (const o of setting.options) input.append(checkbox(`${id}-${o}`, o, optionText(o)));
         }
         label.removeAttribute('for');
         break;
       }
       case 'text':
-        // The dataset: bundled sets, shapes, or the reader's own file.
-        input = el('select', { id, name: setting.name });
-        for (const [value, text] of Object.entries(DATASET_LABELS)) input.append(el('option', { value, textContent: text }));
+        if (setting.name === 'dataset') {
+          // Bundled sets, shapes, or the reader's own file.
+          input = el('select', { id, name: setting.name });
+          for (const d of catalog.datasets) input.append(el('option', { value: d.name, textContent: `${d.name} — ${d.label}` }));
+          input.append(el('option', { value: SHAPES.value, textContent: SHAPES.text }));
+        } else if (setting.name === 'ood_dataset') {
+          // "none", or a bundled set of the same image size (setOodChoices).
+          input = el('select', { id, name: setting.name });
+          input.append(el('option', { value: '', textContent: 'none' }));
+        } else {
+          input = el('input', { id, name: setting.name, maxLength: setting.max_len });
+        }
+        break;
+      case 'float_list':
+        // Numbers separated by commas, e.g. learning rates to try; empty for none.
+        input = el('input', { id, name: setting.name, inputMode: 'decimal', placeholder: 'e.g. 0.01,0.1', autocomplete: 'off' });
         break;
       default:
         input = el('input', { id, name: setting.name });
     }
+    // The engine's refusal of this setting, when there is one (markInvalid).
+    const error = el('small', { className: 'lab-field-error', id: `${id}-error`, hidden: true });
+    const described = [`${id}-error`];
     if (setting.help) {
-      const help = el('small', { className: 'lab-help', id: `${id}-help`, textContent: setting.help });
-      row.append(input, help);
-      if (input.setAttribute) input.setAttribute('aria-describedby', `${id}-help`);
+      row.append(input, el('small', { className: 'lab-help', id: `${id}-help`, textContent: setting.help }), error);
+      described.unshift(`${id}-help`);
     } else {
-      row.append(input);
+      row.append(input, error);
     }
+    input.setAttribute('aria-describedby', described.join(' '));
     input.addEventListener('change', () => onChange());
-    inputs.set(setting.name, { setting, input });
+    inputs.set(setting.name, { setting, input, error });
     rows.set(setting.name, row);
     groups.get(setting.group).append(row);
     if (setting.name === 'dataset') row.append(userDataControls(prefix, onUserFiles));
@@ -129,12 +145,15 @@ export function buildControls(form, schema, { onChange, onUserFiles }) {
       } else if (setting.kind === 'int_list') {
         for (const b of input.querySelectorAll('input')) b.checked = v.length === 0 || v.includes(Number(b.value));
       } else if (name === 'dataset') {
-        if (![...input.options].some((o) => o.value === v)) input.append(el('option', { value: v, textContent: `${v} (your data)` }));
+        keepOption(input, v, `${v} (your data)`);
+        input.value = v;
+      } else if (name === 'ood_dataset') {
+        keepOption(input, v, `${v} (not available for these images)`);
         input.value = v;
       } else if (setting.kind === 'float') {
-        // Settings are f32 in the engine: 0.02 arrives as 0.019999999552965164. Seven significant
-        // digits give back the value the reader typed, and the same f32.
-        input.value = String(Number(Number(v).toPrecision(7)));
+        input.value = shortFloat(v);
+      } else if (setting.kind === 'float_list') {
+        input.value = v.map(shortFloat).join(',');
       } else input.value = String(v);
     }
     // The shapes knobs only matter for the shapes dataset.
@@ -152,9 +171,39 @@ export function buildControls(form, schema, { onChange, onUserFiles }) {
     }
   }
 
+  /**
+   * The out-of-distribution choices: "none" and the bundled sets whose images are the size of
+   * `info`'s (the dataset the run trains on), other than itself; `value` stays listed.
+   */
+  function setOodChoices(info, value) {
+    const { input } = inputs.get('ood_dataset') || {};
+    if (!input) return;
+    const fits = catalog.datasets.filter((d) => d.name !== info.name && d.width === info.width && d.height === info.height && d.channels === info.channels);
+    input.replaceChildren(el('option', { value: '', textContent: 'none' }), ...fits.map((d) => el('option', { value: d.name, textContent: `${d.name} — ${d.label}` })));
+    keepOption(input, value, `${value} (not available for these images)`);
+    input.value = value;
+  }
+
+  /** Marks the control of `setting` as refused, with `message` beside it. */
+  function markInvalid(setting, message) {
+    const entry = inputs.get(setting);
+    if (!entry) return;
+    entry.input.setAttribute('aria-invalid', 'true');
+    entry.error.textContent = message;
+    entry.error.hidden = false;
+  }
+
+  function clearInvalid() {
+    for (const { input, error } of inputs.values()) {
+      input.removeAttribute('aria-invalid');
+      error.hidden = true;
+      error.textContent = '';
+    }
+  }
+
   function setUserDataset(name) {
     const { input } = inputs.get('dataset');
-    if (![...input.options].some((o) => o.value === name)) input.append(el('option', { value: name, textContent: `${name} (your data)` }));
+    keepOption(input, name, `${name} (your data)`);
     input.value = name;
   }
 
@@ -172,7 +221,20 @@ export function buildControls(form, schema, { onChange, onUserFiles }) {
     }
   }
 
-  return { values, set, setClasses, setUserDataset, hide };
+  return { values, set, setClasses, setUserDataset, setOodChoices, markInvalid, clearInvalid, hide };
+}
+
+/**
+ * Settings are f32 in the engine: 0.02 arrives as 0.019999999552965164. Seven significant digits
+ * give back the value the reader typed, and the same f32.
+ */
+function shortFloat(v) {
+  return String(Number(Number(v).toPrecision(7)));
+}
+
+/** Adds an option for `value` to `select` unless it has one (a value from a URL, say). */
+function keepOption(select, value, text) {
+  if (value !== '' && ![...select.options].some((o) => o.value === value)) select.append(el('option', { value, textContent: text }));
 }
 
 function userDataControls(prefix, onUserFiles) {

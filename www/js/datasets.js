@@ -1,20 +1,11 @@
-// Where the bytes of a dataset come from: the bundled files next to this module, or the reader's
-// own files (a dataset file, or a folder of images with one sub-folder per class).
-
-export const BUNDLED = {
-  mnist28: 'mnist28.bin.gz',
-  fashion28: 'fashion28.bin.gz',
-  animals28: 'animals28.bin.gz',
-  digits8x8: 'digits8x8.bin.gz',
-  glyphs: 'glyphs.bin.gz',
-};
+// Where the bytes of a dataset come from: the bundled files next to this module (the engine's
+// catalog lists them), or the reader's own files (a dataset file, or a folder of images with one
+// sub-folder per class, which the page decodes and resizes and the engine turns into a dataset).
 
 const cache = new Map();
 
-/** The bytes of a bundled dataset (fetched once per page). */
-export async function bundledBytes(name) {
-  const file = BUNDLED[name];
-  if (!file) throw new Error(`unknown bundled dataset "${name}"`);
+/** The bytes of a bundled dataset (`{name, file}` of the engine's catalog), fetched once per page. */
+export async function bundledBytes({ name, file }) {
   if (!cache.has(name)) {
     const url = new URL(`../data/${file}`, import.meta.url);
     cache.set(name, fetch(url).then(async (response) => {
@@ -33,13 +24,12 @@ export const MAX_USER_IMAGES = 20000;
 
 /**
  * Decodes an image folder (files with `webkitRelativePath` "root/class/image.png", or dropped
- * entries with a `path`) into grey `size`×`size` images, 0 = background. Photos and scans usually
- * have a light background, so when the images' borders are bright on average the whole set is
- * inverted (one decision for the set: per-image guesses would flip some images and not others);
- * the returned `notes` say so. With `channels` 3 the colours are kept (RGB); with 1 they are
- * turned into grey (luma).
+ * entries with a `path`) into a dataset file: each image is drawn on white at `size`×`size` and
+ * handed to the engine's `ImageFolder` as RGBA, which keeps `channels` (1: grey, 3: RGB), decides
+ * whether the set is inverted and writes the file (its notes say what it did). Resolves to
+ * `{name, bytes, notes}`; `notes` are the page's own (files that could not be decoded).
  */
-export async function decodeImageFolder(files, size, onProgress, channels = 1) {
+export async function decodeImageFolder(engine, files, { size, channels, seed }, onProgress) {
   const images = files.filter((f) => IMAGE_TYPES.test(f.name));
   if (images.length === 0) throw new Error('the folder holds no images (png, jpg, gif, webp, bmp)');
   if (images.length > MAX_USER_IMAGES) throw new Error(`the folder holds ${images.length} images; the limit is ${MAX_USER_IMAGES}`);
@@ -53,56 +43,34 @@ export async function decodeImageFolder(files, size, onProgress, channels = 1) {
   const root = ((images[0].relativePath || images[0].webkitRelativePath || '').split('/')[0] || 'my-images').slice(0, 40);
   const canvas = new OffscreenCanvas(size, size);
   const g = canvas.getContext('2d', { willReadFrequently: true });
-  const labels = [];
-  const len = size * size * channels;
-  const pixels = new Uint8Array(images.length * len);
+  const folder = new engine.ImageFolder(root, names, size, size, channels);
   let failed = 0;
-  let borders = 0;
-  let kept = 0;
-  for (const [i, file] of images.entries()) {
-    let bitmap;
-    try {
-      bitmap = await createImageBitmap(file);
-    } catch {
-      failed += 1;
-      continue;
+  let taken = false; // finish() takes the folder; free() is for the paths that do not reach it
+  try {
+    for (const [i, file] of images.entries()) {
+      let bitmap;
+      try {
+        bitmap = await createImageBitmap(file);
+      } catch {
+        failed += 1;
+        continue;
+      }
+      g.fillStyle = '#fff';
+      g.fillRect(0, 0, size, size);
+      g.drawImage(bitmap, 0, 0, size, size);
+      bitmap.close();
+      const rgba = g.getImageData(0, 0, size, size).data;
+      folder.add(names.indexOf(classOf(file)), new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
+      if (onProgress && i % 50 === 0) onProgress(i / images.length);
     }
-    g.fillStyle = '#fff';
-    g.fillRect(0, 0, size, size);
-    g.drawImage(bitmap, 0, 0, size, size);
-    bitmap.close();
-    const rgba = g.getImageData(0, 0, size, size).data;
-    const grey = new Uint8Array(size * size);
-    const image = new Uint8Array(len);
-    for (let p = 0; p < size * size; p += 1) {
-      grey[p] = Math.round(0.299 * rgba[4 * p] + 0.587 * rgba[4 * p + 1] + 0.114 * rgba[4 * p + 2]);
-      if (channels === 3) image.set(rgba.subarray(4 * p, 4 * p + 3), 3 * p);
-      else image[p] = grey[p];
-    }
-    borders += borderMean(grey, size);
-    pixels.set(image, kept * len);
-    labels.push(names.indexOf(classOf(file)));
-    kept += 1;
-    if (onProgress && i % 50 === 0) onProgress(i / images.length);
+    if (folder.is_empty()) throw new Error(`none of the ${images.length} images could be decoded`);
+    const notes = failed ? [`${failed} file(s) could not be decoded as images and were skipped`] : [];
+    taken = true;
+    const bytes = folder.finish(BigInt(seed));
+    return { name: root, bytes, notes };
+  } finally {
+    if (!taken) folder.free();
   }
-  if (kept === 0) throw new Error(`none of the ${images.length} images could be decoded`);
-  const inverted = borders / kept > 127;
-  if (inverted) for (let p = 0; p < kept * len; p += 1) pixels[p] = 255 - pixels[p];
-  const notes = [];
-  if (failed) notes.push(`${failed} file(s) could not be decoded as images and were skipped`);
-  if (inverted) notes.push(`the ${kept} images have light backgrounds, so they were inverted (the lab expects bright ink on a dark background)`);
-  notes.push(`images resized to ${size}×${size} px, ${channels === 3 ? 'colour kept (RGB)' : 'turned grey'}`);
-  return { name: root, classNames: names, labels: Uint32Array.from(labels), pixels: pixels.slice(0, kept * len), size, channels, notes };
-}
-
-function borderMean(grey, size) {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < size; i += 1) {
-    sum += grey[i] + grey[(size - 1) * size + i] + grey[i * size] + grey[i * size + size - 1];
-    n += 4;
-  }
-  return sum / n;
 }
 
 /** Reads dropped items, descending into folders, as files carrying their `relativePath`. */

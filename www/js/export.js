@@ -1,6 +1,6 @@
 // Files the reader can take away: the results document, the curves as CSV, any chart as PNG, the
-// trained models (models.js); and the side column's buttons that make them.
-import { decodeModels, encodeModels } from './models.js';
+// trained models (the engine's models file); and the side column's buttons that make them.
+import { problemOf } from './errors.js';
 
 export function download(name, content, type) {
   const blob = content instanceof Blob ? content : new Blob([content], { type });
@@ -19,12 +19,15 @@ function csvCell(v) {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One row per approach and epoch, with every number of the curve. */
+const CURVE_COLUMNS = ['test_accuracy', 'test_accuracy_std', 'train_accuracy', 'test_loss', 'train_loss', 'flops', 'val_accuracy'];
+
+/** The report's curves as a table: one row per approach and epoch, the document's numbers as they are. */
 export function curvesCsv(report) {
-  const cols = ['approach', 'epoch', 'test_accuracy', 'test_accuracy_std', 'train_accuracy', 'test_loss', 'train_loss', 'flops'];
-  const lines = [cols.join(',')];
-  for (const a of Object.values(report.approaches)) {
-    for (const p of a.curve) lines.push([a.id, p.epoch, p.test_accuracy, p.test_accuracy_std, p.train_accuracy, p.test_loss, p.train_loss, p.flops].map(csvCell).join(','));
+  const lines = [['approach', 'epoch', ...CURVE_COLUMNS].join(',')];
+  const order = report.approach_order?.map((a) => a.id) ?? Object.keys(report.approaches);
+  for (const id of order) {
+    const a = report.approaches[id];
+    for (const p of a?.curve ?? []) lines.push([id, p.epoch, ...CURVE_COLUMNS.map((c) => p[c] ?? '')].map(csvCell).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -68,8 +71,8 @@ export function panelPng(container, name) {
 }
 
 /**
- * Wires the export buttons of `ui` (the layout). `lab` gives `link()`, `config`, `report`,
- * `models` (trained, with their weights) and `loadModels(bundle)` (returns how many it took).
+ * Wires the export buttons of `ui` (the layout). `lab` gives `link()`, `report`, `modelsFile()`
+ * (resolves to the models file's text) and `loadModels(text, name)` (resolves to how many it took).
  */
 export function bindExports(ui, lab) {
   const { buttons, loadInput } = ui;
@@ -84,19 +87,21 @@ export function bindExports(ui, lab) {
   });
   buttons.json.addEventListener('click', () => lab.report && download('ovr-lab-results.json', JSON.stringify(lab.report, null, 2), 'application/json'));
   buttons.csv.addEventListener('click', () => lab.report && download('ovr-lab-curves.csv', curvesCsv(lab.report), 'text/csv'));
-  buttons.save.addEventListener('click', () => {
-    const text = encodeModels({ config: lab.config, dataset: lab.report ? lab.report.dataset : null, models: lab.models });
-    download('ovr-lab-models.json', text, 'application/json');
+  buttons.save.addEventListener('click', async () => {
+    try {
+      download('ovr-lab-models.json', await lab.modelsFile(), 'application/json');
+    } catch (e) {
+      ui.showError(problemOf(e).message);
+    }
   });
   loadInput.addEventListener('change', async () => {
     const file = loadInput.files[0];
     if (!file) return;
     try {
-      const count = lab.loadModels(decodeModels(await file.text(), file.name));
+      const count = await lab.loadModels(await file.text(), file.name);
       ui.showNotices([`Loaded ${count} trained models from ${file.name}; draw an image in "Draw and classify" to test them.`]);
-      buttons.save.disabled = false;
     } catch (e) {
-      ui.showError(e.message || String(e));
+      ui.showError(problemOf(e).message);
     } finally {
       loadInput.value = '';
     }

@@ -43,18 +43,19 @@ export async function createLab(element, options = {}) {
     throw e;
   }
   const hidden = hiddenSet(options.hide);
+  const catalog = engine.catalog();
   const parsed = readSettings(engine, options);
   const ui = buildLayout(element, hidden);
   const progress = createProgress(ui.progress);
-  const sources = createSources(engine);
+  const sources = createSources(engine, catalog);
   const pool = new WorkerPool(Math.min(8, Math.max(1, Number(options.workers) || navigator.hardwareConcurrency || 2)));
   const reporter = createReporter((url) => pool.workerUrlFor(url));
 
   const settings = createSettings({
-    engine, schema: engine.schema(), ui, hidden, initial: parsed.config, sources, progress, emit,
+    engine, catalog, ui, hidden, initial: parsed.config, sources, progress, emit,
     isRunning: () => runner.running,
     restart: async (next) => {
-      runner.stop();
+      await runner.stop();
       settings.apply(next);
       await settings.refreshClasses();
       run();
@@ -63,6 +64,7 @@ export async function createLab(element, options = {}) {
   const runner = createRunner({
     engine, pool, reporter, sources, progress, ui, emit, setState,
     draw: (report, live) => panels.update(report, live),
+    onSettingError: (problem) => settings.markInvalid(problem),
   });
   const panels = createPanels(ui, hidden, runner.viewContext);
 
@@ -77,19 +79,14 @@ export async function createLab(element, options = {}) {
   ui.buttons.stop.addEventListener('click', () => runner.stop());
   bindExports(ui, {
     link: () => settings.link(),
-    get config() {
-      return settings.config;
-    },
     get report() {
       return runner.report;
     },
-    get models() {
-      return runner.models;
-    },
-    loadModels(bundle) {
-      const stub = runner.adoptModels(bundle);
-      if (stub) panels.updateOne('draw', stub, { running: false, filters: new Map(), models: [] });
-      return runner.models.length;
+    modelsFile: () => runner.modelsFile(),
+    async loadModels(text, name) {
+      const { count, stub } = await runner.loadModels(text, name);
+      panels.updateOne('draw', stub, { running: false, filters: new Map(), models: [], failures: [] });
+      return count;
     },
   });
 

@@ -84,6 +84,12 @@ export function buildLayout(element, hidden) {
     saveButton.disabled = on || !canSave;
   }
 
+  /** While the run's analyses are made, it can be neither paused nor stopped. */
+  function setAnalysing(on) {
+    pauseButton.disabled = on;
+    stopButton.disabled = on;
+  }
+
   /** The Pause button offers to resume while the run is paused. */
   function setPaused(paused) {
     pauseButton.textContent = paused ? 'Resume' : 'Pause';
@@ -94,6 +100,6 @@ export function buildLayout(element, hidden) {
     buttons: { run: runButton, pause: pauseButton, stop: stopButton, link: linkButton, json: jsonButton, csv: csvButton, save: saveButton },
     loadInput,
     progress: { overall, overallText, modelBars },
-    showNotices, showError, prompt, setRunning, setPaused,
+    showNotices, showError, prompt, setRunning, setPaused, setAnalysing,
   };
 }

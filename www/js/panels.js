@@ -1,6 +1,7 @@
 // The results: the table (views/summary.js) and one panel per view (its title, a PNG button once
 // it has drawn a chart, and the view itself). A report is drawn one view per task, so that no
-// main-thread task runs long while models train.
+// main-thread task runs long while models train; and while they train, only the views on screen
+// (or near it) are drawn: the others catch up when they scroll into view, and at the run's end.
 import { el } from './dom.js';
 import { nextTask } from './tasks.js';
 import { VIEWS } from './views/index.js';
@@ -22,10 +23,11 @@ export function createPanels(ui, hidden, ctx) {
     png.addEventListener('click', () => {
       if (!panelPng(container, `ovr-lab-${view.id}.png`)) ui.showNotices([`${view.title}: nothing drawn yet to save.`]);
     });
-    ui.panels.append(el('section', { className: `lab-panel lab-view-${view.id}`, dataset: { panel: view.id } },
-      el('div', { className: 'lab-panel-head' }, el('h2', { textContent: view.title }), png), container));
+    const section = el('section', { className: `lab-panel lab-view-${view.id}`, dataset: { panel: view.id } },
+      el('div', { className: 'lab-panel-head' }, el('h2', { textContent: view.title }), png), container);
+    ui.panels.append(section);
     try {
-      views.push({ id: view.id, instance: view.createView(container, ctx), png, container });
+      views.push({ id: view.id, instance: view.createView(container, ctx), png, container, section, onScreen: false, behind: null });
     } catch (e) {
       console.error(e);
       container.textContent = `This view failed: ${e.message}`;
@@ -34,6 +36,7 @@ export function createPanels(ui, hidden, ctx) {
 
   function updateView(v, report, live) {
     const started = performance.now();
+    v.behind = null;
     try {
       v.instance.update(report, live);
     } catch (e) {
@@ -41,23 +44,43 @@ export function createPanels(ui, hidden, ctx) {
     }
     // Named timings, so that a profile or `make bench` can tell where the time goes.
     performance.measure(`ovr-lab:view:${v.id}`, { start: started });
+    v.png.hidden = !v.container.querySelector('canvas');
+  }
+
+  // Which views are on screen; one that comes into view with a report
+  // it has not drawn yet draws it.
+  const watcher = typeof IntersectionObserver === 'function' ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const v = views.find((x) => x.section === entry.target);
+      if (!v) continue;
+      v.onScreen = entry.isIntersecting;
+      if (v.onScreen && v.behind) nextTask().then(() => v.behind && updateView(v, ...v.behind));
+    }
+  }) : null;
+  for (const v of views) {
+    if (watcher) watcher.observe(v.section);
+    else v.onScreen = true;
   }
 
   return {
-    /** Draws `report` with `live` (`{running, filters, models, failures}`) in every view. */
+    /** Draws `report` with `live` (`{running, filters, models, failures}`) in the views. */
     async update(report, live) {
-      updateView({ id: 'summary', instance: summary }, report, live);
+      updateView({ id: 'summary', instance: summary, png: {}, container: ui.summary }, report, live);
       for (const v of views) {
+        if (live.running && !v.onScreen) {
+          v.behind = [report, live];
+          continue;
+        }
         await nextTask();
         updateView(v, report, live);
       }
-      for (const v of views) v.png.hidden = !v.container.querySelector('canvas');
     },
     /** Draws `report` in the view `id` alone (the draw panel, after loading models). */
     updateOne(id, report, live) {
       for (const v of views) if (v.id === id) updateView(v, report, live);
     },
     destroy() {
+      watcher?.disconnect();
       summary.destroy();
       for (const v of views) v.instance.destroy?.();
     },

@@ -125,7 +125,7 @@ export class WorkerPool {
       return;
     }
     if (msg.type === 'error' && msg.fatal) {
-      this.fatal(msg.message);
+      this.fatal(msg.error.message);
       return;
     }
     const run = this.run;
@@ -139,12 +139,12 @@ export class WorkerPool {
         break;
       case 'result':
         slot.task = null;
-        run.handlers.result?.(msg.index, msg.result, msg.weights, msg);
+        run.handlers.result?.(msg.index, msg.result, msg);
         this.jobEnded();
         this.feed(slot);
         break;
       case 'error':
-        this.onCrash(slot, msg.message);
+        this.onCrash(slot, msg.error.message);
         break;
       default:
         break;

@@ -1,90 +1,93 @@
-// A run, from the page's side: the engine plans the jobs (one per model), the pool of workers
-// trains them, and this module keeps each model's progress and results, has the report worker
-// assemble the results document from them, hands it to the views, and keeps the trained models
-// for drawing and saving. With reporter-client.js, this is where the page talks to the engine
-// about a run.
+// A run, from the page's side. The report worker holds the run session (reporter-client.js): it
+// plans the jobs, records each model's results as they arrive, and makes the report and the
+// analyses; the pool of workers trains the jobs; the engine's `RunProgress` turns the models'
+// fractions into the run's. This module only passes messages along, asks for a report at most
+// every REPORT_MS while models train, and hands it to the views.
+import { problemOf } from './errors.js';
 
-const REDRAW_MS = 250;
+const REPORT_MS = 500;
+const PROGRESS_MS = 250;
 let runCounter = 0;
-
-/**
- * The run's fraction done: each model's fraction weighted by its training cost (its FLOPs per
- * epoch, plus one so that a model of no cost still counts). To come from the engine's run session.
- */
-function overallFraction(jobs, fractions, epochs) {
-  let done = 0;
-  let total = 0;
-  for (const job of jobs) {
-    const cost = job.samples_per_epoch * epochs * job.flops_per_train_sample + 1;
-    total += cost;
-    done += cost * (fractions.get(job.index) || 0);
-  }
-  return total > 0 ? done / total : 0;
-}
-
-/** The models' results (JSON text each) in plan order. */
-const inOrder = (map) => [...map.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => text);
 
 /**
  * @param {object} deps `engine`, `pool` (WorkerPool), `reporter` (reporter-client.js), `sources`
  *   (sources.js), `progress` (progress.js), `ui` (the layout: showError, setRunning, setPaused),
- *   `draw(report, live)` (the panels), `emit(type, detail)` and `setState(state)`
+ *   `draw(report, live)` (the panels), `emit(type, detail)`, `setState(state)`, and
+ *   `onSettingError(problem)` (marks the setting an engine error names)
  */
-export function createRunner({ engine, pool, reporter, sources, progress, ui, draw, emit, setState }) {
-  let mainLab = null; // the engine's Lab on this thread: the plan, the test images, a fallback reporter
+export function createRunner({ engine, pool, reporter, sources, progress, ui, draw, emit, setState, onSettingError }) {
+  let session = null; // {key, dataset, testLabels} of the run the report worker holds
   let running = null; // the current run's bookkeeping
   let report = null;
-  let models = []; // trained models: {plan, model (engine.Model), weights (bytes)}
-  let classNames = [];
-  let testLabels = new Uint8Array();
-  let lastResults = [];
+  let modelCount = 0; // models that answer drawings (trained here or loaded)
+  let loadedInput = null; // the input of loaded models, when they answer drawings
   let lastFailures = [];
   let peakWorkerMemory = 0;
 
-  const buttons = () => ui.setRunning(Boolean(running), { canExport: Boolean(report), canSave: models.length > 0 });
+  const buttons = () => ui.setRunning(Boolean(running), { canExport: Boolean(report), canSave: modelCount > 0 });
 
-  function fail(message) {
+  function fail(e) {
+    const problem = problemOf(e);
     setState('error');
-    ui.showError(message);
-    emit('error', { message });
+    ui.showError(problem.message);
+    if (problem.setting) onSettingError(problem);
+    emit('error', { message: problem.message, setting: problem.setting ?? undefined });
+  }
+
+  const elapsedOf = (r) => (performance.now() - r.started - r.pausedFor - (r.paused ? performance.now() - r.pauseStarted : 0)) / 1000;
+
+  // The progress panel is redrawn at most every PROGRESS_MS: every redraw of the page costs a frame.
+  let progressTimer = null;
+  let progressDrawn = -Infinity;
+
+  /** The run's overall progress, from the engine, now. */
+  function measure(r) {
+    r.overall = r.progress.overall(elapsedOf(r));
+    return r.overall;
   }
 
   function updateProgress() {
-    if (!running) return;
-    const fraction = overallFraction(running.jobs, running.fractions, running.config.epochs);
-    running.overall = fraction;
-    const elapsed = (performance.now() - running.started - running.pausedFor) / 1000;
-    const left = fraction > 0.02 ? (elapsed * (1 - fraction)) / fraction : NaN;
-    progress.show({ fraction, fractions: running.fractions, elapsed, left, paused: running.paused });
+    clearTimeout(progressTimer);
+    progressTimer = null;
+    if (!running?.progress || running.analysing) return;
+    progressDrawn = performance.now();
+    progress.show({ run: measure(running), fractions: running.fractions, elapsed: elapsedOf(running), paused: running.paused });
+  }
+
+  function scheduleProgress() {
+    if (progressTimer) return;
+    progressTimer = setTimeout(updateProgress, Math.max(0, progressDrawn + PROGRESS_MS - performance.now()));
   }
 
   /** What the views draw beside the report: live filters while training, and the failures. */
   function live() {
     if (!running) return { running: false, filters: new Map(), models: [], failures: lastFailures };
     const { jobs, filters, filterShapes, failures } = running;
-    const list = jobs.map((j) => ({ index: j.index, label: j.label, approach: j.approach, member: j.member, filter_shape: filterShapes.get(j.index) || null }));
-    return { running: true, filters, models: list, failures };
+    const models = jobs.map((j) => ({ index: j.index, label: j.label, approach: j.approach, member: j.member, role: j.role, filter_shape: filterShapes.get(j.index) || null }));
+    return { running: true, filters, models, failures };
   }
 
-  // The report is assembled in a worker of its own; only the latest state is drawn.
+  // Reports are made in the report worker, at most one per REPORT_MS while training; only the
+  // latest is drawn, and none while the page is hidden.
   let redrawing = null;
   let redrawAgain = false;
   let redrawTimer = null;
+  let lastAsked = -Infinity;
 
   async function redrawOnce() {
-    if (!mainLab) return;
-    const results = `[${(running ? inOrder(running.results) : lastResults).join(',')}]`;
-    const started = performance.now();
+    if (!session) return;
+    lastAsked = performance.now();
     let json;
     try {
-      json = await reporter.assemble(results, () => mainLab.assemble_json(results));
+      json = await reporter.report(session.key);
     } catch (e) {
-      ui.showError(`could not assemble the results: ${e.message || e}`);
+      ui.showError(`could not make the report: ${problemOf(e).message}`);
       return;
     }
-    performance.measure('ovr-lab:assemble', { start: started });
+    performance.measure('ovr-lab:report', { start: lastAsked });
     report = JSON.parse(json);
     await draw(report, live());
+    performance.mark('ovr-lab:drawn');
   }
 
   function redraw() {
@@ -107,19 +110,26 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
     redrawTimer = setTimeout(() => {
       redrawTimer = null;
       redraw();
-    }, REDRAW_MS);
+    }, Math.max(0, lastAsked + REPORT_MS - performance.now()));
   }
   const onVisible = () => {
     if (!document.hidden && running) scheduleRedraw();
   };
   document.addEventListener('visibilitychange', onVisible);
 
+  /** Passes a model's result (JSON text) to the session; a refusal is shown, not thrown. */
+  function record(current, text) {
+    reporter.record(current.key, text).catch((e) => {
+      if (running === current) current.failures.push(problemOf(e).message);
+    });
+  }
+
   /** Events from the pool about the run `current`. */
   function handlers(current) {
     const { jobs } = current;
-    const keep = (index, fraction, result, msg) => {
+    const keep = (index, fraction, msg) => {
       current.fractions.set(index, fraction);
-      current.results.set(index, result);
+      current.progress.set(index, fraction);
       current.filters.set(index, msg.filters);
       current.filterShapes.set(index, msg.filterShape);
       peakWorkerMemory = Math.max(peakWorkerMemory, msg.memory || 0);
@@ -127,24 +137,21 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
     return {
       progress(index, p) {
         current.fractions.set(index, p.fraction);
-        updateProgress();
-        emit('progress', { index, label: jobs[index].label, fraction: p.fraction, overall: current.overall });
+        current.progress.set(index, p.fraction);
+        scheduleProgress();
+        emit('progress', { index, label: jobs[index].label, fraction: p.fraction, overall: measure(current).fraction });
       },
       epoch(index, p, snapshot, msg) {
-        keep(index, p.fraction, snapshot, msg);
-        updateProgress();
+        keep(index, p.fraction, msg);
+        record(current, snapshot);
+        scheduleProgress();
         emit('epoch', { index, label: jobs[index].label, epoch: p.epoch, loss: p.epoch_loss });
         scheduleRedraw();
       },
-      result(index, result, weights, msg) {
-        keep(index, 1, result, msg);
-        try {
-          const bytes = new Uint8Array(weights);
-          models.push({ plan: jobs[index], model: new engine.Model(bytes), weights: bytes });
-        } catch (e) {
-          console.error(e);
-        }
-        updateProgress();
+      result(index, result, msg) {
+        keep(index, 1, msg);
+        record(current, result);
+        scheduleProgress();
         scheduleRedraw();
       },
       retry(index, message) {
@@ -160,46 +167,87 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
     };
   }
 
-  /** Trains with `config`; resolves with the report when the run ends (null if it cannot start). */
-  async function start(config) {
-    if (running) return report;
-    ui.showError('');
-    runCounter += 1;
-    const jobId = `run${runCounter}-${Date.now()}`;
-    let payload;
+  /** Starts the session in the report worker; returns the payload for the trainers, or null. */
+  async function open(config, key) {
     try {
-      const { bytes, file } = await sources.bytesFor(config);
-      mainLab?.free();
-      mainLab = null;
-      mainLab = new engine.Lab(config, bytes || undefined, file);
-      classNames = mainLab.dataset().class_names;
-      testLabels = mainLab.test_labels();
-      payload = { config, data: bytes ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) : null, file, key: jobId };
-      reporter.init(payload);
+      const [{ bytes, file }, ood] = await Promise.all([sources.bytesFor(config), sources.oodBytesFor(config)]);
+      const buffer = (b) => (b ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : null);
+      const payload = { config, data: buffer(bytes), file, key };
+      const init = await reporter.init({ run: key, config, data: payload.data, file, oodData: buffer(ood.bytes), oodFile: ood.file });
+      session = { key, dataset: init.dataset, testLabels: init.testLabels };
+      loadedInput = null;
+      modelCount = 0;
+      return { payload, jobs: init.jobs };
     } catch (e) {
-      fail(e.message || String(e));
+      fail(e);
       return null;
     }
-    const jobs = mainLab.jobs();
-    for (const m of models) m.model.free();
-    models = [];
+  }
+
+  /** The analyses of a complete run, in the report worker (seconds; the page stays responsive). */
+  async function analyse(current) {
+    updateProgress();
+    current.analysing = true;
+    ui.setAnalysing(true);
+    progress.say('Analysing representations…');
+    try {
+      const { ms } = await reporter.analyse(current.key);
+      performance.measure('ovr-lab:analyse', { start: performance.now() - ms, duration: ms });
+    } catch (e) {
+      current.failures.push(`the analyses failed: ${problemOf(e).message}`);
+    }
+    current.analysing = false;
+    ui.setAnalysing(false);
+  }
+
+  /** Trains with `config`; resolves with the report when the run ends (null if it cannot start). */
+  async function start(config) {
+    if (running) return running.finished;
+    ui.showError('');
+    runCounter += 1;
+    const key = `run${runCounter}-${Date.now()}`;
+    let ended;
     const current = {
-      jobId, config, jobs, results: new Map(), fractions: new Map(), filters: new Map(), filterShapes: new Map(),
-      failures: [], started: performance.now(), pausedFor: 0, paused: false, overall: 0,
+      key, config, jobs: [], fractions: new Map(), filters: new Map(), filterShapes: new Map(), failures: [],
+      started: performance.now(), pausedFor: 0, paused: false, overall: { fraction: 0, models_done: 0, models: 0, seconds_left: null },
+      finished: new Promise((resolve) => { ended = resolve; }),
     };
     running = current;
-    progress.start(jobs, config.seeds);
-    buttons();
     setState('running');
-    emit('start', { jobs: jobs.length, config });
-    const timer = setInterval(updateProgress, 500);
-    const outcome = await pool.start(jobId, jobs.map((j) => j.index), payload, handlers(current));
-    clearInterval(timer);
-    if (running !== current) return report; // replaced by a newer run
-    lastResults = inOrder(current.results);
+    buttons();
+    const opened = await open(config, key);
+    let outcome = { cancelled: true };
+    if (opened && !current.stopRequested) {
+      current.jobs = opened.jobs;
+      current.progress = new engine.RunProgress(opened.jobs);
+      current.started = performance.now();
+      progress.start(opened.jobs, config.seeds);
+      emit('start', { jobs: opened.jobs.length, config });
+      const timer = setInterval(updateProgress, 500);
+      outcome = await pool.start(key, opened.jobs.map((j) => j.index), opened.payload, handlers(current));
+      clearInterval(timer);
+      if (!outcome.cancelled && !current.fatal) await analyse(current);
+    }
+    const result = opened ? await end(current, outcome) : null;
+    if (!opened) {
+      running = null;
+      buttons();
+    }
+    ended(result);
+    return result;
+  }
+
+  /** Ends the run `current`: the last report, drawn, and the run's end announced. */
+  async function end(current, outcome) {
+    const seconds = elapsedOf(current);
     lastFailures = current.failures;
+    if (current.progress) updateProgress(); // every bar as it ended
     running = null;
+    current.progress?.free();
+    clearTimeout(redrawTimer);
+    redrawTimer = null;
     await redraw();
+    modelCount = await reporter.count().catch(() => 0);
     buttons();
     if (current.fatal) {
       fail(current.fatal);
@@ -211,14 +259,14 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
       emit('stopped', report);
       return report;
     }
-    progress.done((performance.now() - current.started - current.pausedFor) / 1000);
+    progress.done(seconds);
     setState('done');
     emit('done', report);
     return report;
   }
 
   function pause() {
-    if (!running || running.paused) return;
+    if (!running || running.paused || running.analysing) return;
     running.paused = true;
     running.pauseStarted = performance.now();
     pool.pause();
@@ -229,8 +277,8 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
 
   function resume() {
     if (!running || !running.paused) return;
-    running.paused = false;
     running.pausedFor += performance.now() - running.pauseStarted;
+    running.paused = false;
     pool.resume();
     ui.setPaused(false);
     updateProgress();
@@ -241,8 +289,12 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
     start,
     pause,
     resume,
+    /** Stops the run (not its analyses, which take seconds); resolves once it has ended. */
     stop() {
-      if (running) pool.cancel();
+      if (!running) return Promise.resolve(report);
+      running.stopRequested = true;
+      if (!running.analysing) pool.cancel();
+      return running.finished;
     },
     get running() {
       return Boolean(running);
@@ -257,58 +309,51 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
     get peakWorkerMemory() {
       return peakWorkerMemory;
     },
-    get models() {
-      return models;
+    /** How many trained models can answer a drawing or be saved. */
+    get modelCount() {
+      return modelCount;
     },
+    /** The models file (JSON text, its format defined by the engine). */
+    modelsFile: () => reporter.models(),
     /**
-     * Replaces the trained models with a models file's (models.js). Without a run on this page,
-     * returns a report stub from which the draw panel learns the image size and class names.
+     * Loads a models file (text, file name): its models answer drawings from now on. Resolves
+     * with `{count, stub}`: `stub` is a report for the draw panel, which learns the image size
+     * and class names from it.
      */
-    adoptModels(bundle) {
-      const loaded = [];
-      try {
-        for (const m of bundle.models) loaded.push({ plan: m.plan, model: new engine.Model(m.weights), weights: m.weights });
-      } catch (e) {
-        for (const m of loaded) m.model.free();
-        throw e;
-      }
-      for (const m of models) m.model.free();
-      models = loaded;
-      const input = bundle.input;
-      if ((report && report.dataset.width !== 0) || !input || !loaded.length) return null;
-      const [height, width, channels] = [...loaded[0].model.input_shape()];
-      const dataset = { name: String(bundle.dataset || 'loaded models'), width, height, channels, class_names: (input.class_names || []).map(String), train_count: 0, test_count: 0, train_per_class: [], notes: [], source: '', license: '' };
-      classNames = dataset.class_names;
-      return { version: 0, config: bundle.config, dataset, approaches: {}, notes: [], similarity: null };
+    async loadModels(text, name) {
+      const { count, input, config } = await reporter.load(text, name);
+      modelCount = count;
+      loadedInput = input;
+      buttons();
+      const dataset = { ...input, name: config.dataset, train_count: 0, test_count: 0, train_per_class: [], validation_count: 0, notes: [], source: '', license: '' };
+      const stub = { version: 2, config, dataset, approach_order: [], approaches: {}, comparisons: [], similarity: null, findings: {}, notes: [], complete: true };
+      return { count, stub };
     },
     /** The views' context (views/README.md): the run's classes, test set and scoring. */
     viewContext: {
       get classNames() {
-        return classNames;
+        return loadedInput?.class_names ?? session?.dataset.class_names ?? [];
       },
       get testLabels() {
-        return testLabels;
+        return session?.testLabels ?? new Uint8Array();
       },
-      testImages(indices) {
-        if (!mainLab) return { pixels: new Uint8Array(), width: 0, height: 0, channels: 1 };
-        const info = report ? report.dataset : null;
-        return { pixels: mainLab.test_images(Uint32Array.from(indices)), width: info ? info.width : 0, height: info ? info.height : 0, channels: info ? info.channels : 1 };
+      /** Test images `indices` of the run: `{pixels, width, height, channels}`. */
+      async testImages(indices) {
+        if (!session) return { pixels: new Uint8Array(), width: 0, height: 0, channels: 1 };
+        const { width, height, channels } = session.dataset;
+        const pixels = await reporter.testImages(session.key, [...indices]);
+        return { pixels, width, height, channels };
       },
-      /** Each trained model's scores for a drawing, combined per approach by the engine. */
-      async score(pixels) {
-        const out = models.map(({ plan, model }) => ({ plan, scores: [...model.scores(pixels)] }));
-        return engine.combine_scores(out, classNames.length);
-      },
+      /** Every approach's answer for a drawing: `[{label, approach, seed, probabilities, predicted}]`. */
+      score: (pixels) => (session || loadedInput ? reporter.score(pixels) : Promise.resolve([])),
       onError: (message) => ui.showError(message),
     },
     destroy() {
       if (running) pool.cancel();
+      running = null;
       clearTimeout(redrawTimer);
+      clearTimeout(progressTimer);
       document.removeEventListener('visibilitychange', onVisible);
-      for (const m of models) m.model.free();
-      models = [];
-      mainLab?.free();
-      mainLab = null;
     },
   };
 }

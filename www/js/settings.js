@@ -1,18 +1,22 @@
-// The lab's current settings: the form (generated from the engine's schema), what the reader
-// changes in it, the class checkboxes of the chosen dataset, the reader's own data, the link that
-// carries the settings, and the question asked when a setting changes during a run.
+// The lab's current settings: the form (generated from the engine's catalog), what the reader
+// changes in it, the class checkboxes and out-of-distribution choices of the chosen dataset, the
+// reader's own data, the link that carries the settings, the question asked when a setting
+// changes during a run, and the marks on a setting the engine refused.
 import { buildControls } from './controls.js';
 import { readSettings } from './state.js';
+import { problemOf } from './errors.js';
 
 /**
- * @param {object} deps `engine`, `schema`, `ui` (the layout), `hidden` (Set), `initial` (config),
- *   `sources`, `progress`, `emit`, `isRunning()`, and `restart(config)` (stop, apply, train again)
+ * @param {object} deps `engine`, `catalog` (the engine's), `ui` (the layout), `hidden` (Set),
+ *   `initial` (config), `sources`, `progress`, `emit`, `isRunning()`, and `restart(config)`
+ *   (stop, apply, train again)
  */
-export function createSettings({ engine, schema, ui, hidden, initial, sources, progress, emit, isRunning, restart }) {
+export function createSettings({ engine, catalog, ui, hidden, initial, sources, progress, emit, isRunning, restart }) {
   let config = initial;
+  let info = null; // the engine's description of the dataset, once read
   let pending = null; // settings changed during a run, waiting for the reader's answer
   let closePrompt = null;
-  const controls = buildControls(ui.form, schema, { onChange, onUserFiles });
+  const controls = buildControls(ui.form, catalog, { onChange, onUserFiles });
   controls.hide([...hidden]);
   // The link opens the full lab (index.html next to this module's folder) with these settings,
   // also when the lab is embedded in another page.
@@ -20,12 +24,28 @@ export function createSettings({ engine, schema, ui, hidden, initial, sources, p
 
   function apply(next) {
     config = next;
+    controls.clearInvalid();
     controls.set(config);
+    if (info) controls.setOodChoices(info, config.ood_dataset);
     emit('config', config);
   }
 
+  /** Shows an error; when the engine named a setting, marks its control too. */
+  function showProblem(e) {
+    const problem = problemOf(e);
+    ui.showError(problem.message);
+    if (problem.setting) controls.markInvalid(problem.setting, problem.message);
+    return problem;
+  }
+
   function onChange() {
-    const next = readSettings(engine, Object.fromEntries(controls.values()));
+    let next;
+    try {
+      next = readSettings(engine, Object.fromEntries(controls.values()));
+    } catch (e) {
+      showProblem(e);
+      return;
+    }
     ui.showNotices(next.notices);
     if (isRunning()) {
       pending = next.config;
@@ -62,27 +82,29 @@ export function createSettings({ engine, schema, ui, hidden, initial, sources, p
     pending = null;
   }
 
-  /** The class checkboxes need the dataset's class names. */
+  /** The class checkboxes and the out-of-distribution choices need the dataset's description. */
   async function refreshClasses() {
     try {
-      const info = await sources.describe(config);
+      info = await sources.describe(config);
       controls.setClasses(info.class_names, config.classes);
+      controls.setOodChoices(info, config.ood_dataset);
       ui.showError('');
     } catch (e) {
-      ui.showError(e.message || String(e));
+      showProblem(e);
     }
   }
 
   async function onUserFiles(source) {
     try {
-      const { name, info, notes } = await sources.load(source, config, (text) => progress.say(text));
-      controls.setUserDataset(name);
-      apply({ ...config, dataset: name, classes: [] });
+      const loaded = await sources.load(source, config, (text) => progress.say(text));
+      controls.setUserDataset(loaded.name);
+      info = loaded.info;
+      apply({ ...config, dataset: loaded.name, classes: [], ood_dataset: '' });
       controls.setClasses(info.class_names, []);
       ui.showError('');
-      ui.showNotices([...notes, ...info.notes, `Loaded ${info.train_count} training and ${info.test_count} test images in ${info.class_names.length} classes.`]);
+      ui.showNotices([...loaded.notes, ...info.notes, `Loaded ${info.train_count} training and ${info.test_count} test images in ${info.class_names.length} classes.`]);
     } catch (e) {
-      ui.showError(e.message || String(e));
+      showProblem(e);
     }
   }
 
@@ -93,6 +115,8 @@ export function createSettings({ engine, schema, ui, hidden, initial, sources, p
     apply,
     refreshClasses,
     closeRestartPrompt,
+    /** Marks the setting an engine error names (`{setting, message}`). */
+    markInvalid: (problem) => controls.markInvalid(problem.setting, problem.message),
     /** A URL of index.html whose query carries `cfg` (checked strictly by the engine). */
     link(cfg = config) {
       const url = new URL(linkBase);

@@ -1,35 +1,44 @@
-// Where a run's data comes from: a bundled set, the generated shapes, or the reader's own file or
-// image folder (kept for the page's life; a link cannot carry it). The engine reads a dataset
-// before the lab switches to it, so a bad file leaves the current one in place.
-import { BUNDLED, bundledBytes, decodeImageFolder, filesFromDrop } from './datasets.js';
+// Where a run's data comes from: a bundled set (the engine's catalog), the generated shapes, or
+// the reader's own file or image folder (kept for the page's life; a link cannot carry it); and
+// the bundled set a run scores as out-of-distribution images. The engine reads a dataset before
+// the lab switches to it, so a bad file leaves the current one in place.
+import { bundledBytes, decodeImageFolder, filesFromDrop } from './datasets.js';
+import { settingError } from './errors.js';
 
-export function createSources(engine) {
-  let userData = null; // {name, file, bytes, notes}
+/** @param {object} engine the wasm exports; @param {object} catalog the engine's `catalog()` */
+export function createSources(engine, catalog) {
+  const bundled = new Map(catalog.datasets.map((d) => [d.name, d]));
+  let userData = null; // {name, file, bytes}
 
   /** `{bytes, file}` for `config.dataset` (`bytes` null for the generated shapes). */
   async function bytesFor(config) {
     if (config.dataset === 'shapes') return { bytes: null, file: 'shapes' };
-    if (BUNDLED[config.dataset]) return { bytes: await bundledBytes(config.dataset), file: BUNDLED[config.dataset] };
+    const b = bundled.get(config.dataset);
+    if (b) return { bytes: await bundledBytes(b), file: b.file };
     if (userData && userData.name === config.dataset) return { bytes: userData.bytes, file: userData.file };
-    throw new Error(`dataset "${config.dataset}" is not available: choose a bundled set or load your own file again (a link cannot carry your data)`);
+    throw settingError('dataset', `dataset "${config.dataset}" is not available: choose a bundled set or load your own file again (a link cannot carry your data)`);
   }
 
-  /** The engine's description of a dataset read with `config` (all classes, all images). */
-  function probe(config, bytes, file) {
-    const lab = new engine.Lab({ ...config, classes: [], train_per_class: 0 }, bytes || undefined, file);
-    try {
-      return lab.dataset();
-    } finally {
-      lab.free();
-    }
+  /** `{bytes, file}` of the out-of-distribution set `config.ood_dataset` (`bytes` null for none). */
+  async function oodBytesFor(config) {
+    if (!config.ood_dataset) return { bytes: null, file: '' };
+    const b = bundled.get(config.ood_dataset);
+    if (!b) throw settingError('ood_dataset', `ood_dataset: "${config.ood_dataset}" is not a bundled dataset (${[...bundled.keys()].join(', ')})`);
+    return { bytes: await bundledBytes(b), file: b.file };
   }
+
+  /** The engine's description of a dataset read with `config`, before its class subset. */
+  const info = (config, bytes, file) => engine.dataset_info(config, bytes || undefined, file);
 
   return {
     bytesFor,
-    /** The dataset of `config` as the engine describes it (`class_names`, counts, notes…). */
+    oodBytesFor,
+    /** The bundled datasets, as the engine's catalog lists them (`{name, file, label, width, height, channels}`). */
+    bundled: catalog.datasets,
+    /** The dataset of `config` as the engine describes it (`class_names`, sizes, counts, notes…). */
     async describe(config) {
       const { bytes, file } = await bytesFor(config);
-      return probe(config, bytes, file);
+      return info(config, bytes, file);
     },
     /**
      * Reads the reader's files (`source`: {kind: 'file' | 'folder' | 'drop', files | dataTransfer,
@@ -42,19 +51,21 @@ export function createSources(engine) {
       const isFolder = source.kind === 'folder' || files.length > 1 || files.some((f) => (f.relativePath || f.webkitRelativePath || '').includes('/'));
       let loaded;
       if (isFolder) {
-        const size = source.size || 28;
         say('Decoding images…');
-        const decoded = await decodeImageFolder(files, size, (f) => say(`Decoding images… ${Math.round(100 * f)}%`), source.channels || 1);
-        const bytes = engine.dataset_from_images(decoded.name, decoded.classNames, decoded.labels, decoded.pixels, size, size, decoded.channels, BigInt(config.seed));
-        loaded = { name: decoded.name, file: `${decoded.name}/`, bytes, notes: decoded.notes };
-        say('Not started');
+        try {
+          const options = { size: source.size || 28, channels: source.channels || 1, seed: config.seed };
+          const decoded = await decodeImageFolder(engine, files, options, (f) => say(`Decoding images… ${new Intl.NumberFormat('en', { style: 'percent' }).format(f)}`));
+          loaded = { name: decoded.name, file: `${decoded.name}/`, bytes: decoded.bytes, notes: decoded.notes };
+        } finally {
+          say('Not started');
+        }
       } else {
         const file = files[0];
         loaded = { name: file.name.slice(0, 64), file: file.name, bytes: new Uint8Array(await file.arrayBuffer()), notes: [] };
       }
-      const info = probe({ ...config, dataset: loaded.name }, loaded.bytes, loaded.file);
+      const described = info({ ...config, dataset: loaded.name }, loaded.bytes, loaded.file);
       userData = loaded;
-      return { name: loaded.name, info, notes: loaded.notes };
+      return { name: loaded.name, info: described, notes: loaded.notes };
     },
   };
 }

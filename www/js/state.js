@@ -20,10 +20,10 @@ export function toPairs(source) {
 export const MAX_PAIRS = 256;
 
 /**
- * Parses settings, clamped; returns {config, notices, query}. The engine clamps each value; if
- * the result still fails its strict check (a value that is fine alone but refused as a whole,
- * such as an empty dataset name), the setting named in the refusal falls back to its default,
- * with a notice, so that a URL can never leave the page without a usable configuration.
+ * Parses settings, clamped: `{config, notices, query}`. The engine clamps each value and, when a
+ * value that is fine alone is refused with the others (such as `patience` without a validation
+ * split), falls back to that setting's default with a notice, so that a URL can never leave the
+ * page without a usable configuration.
  */
 export function readSettings(engine, source) {
   let pairs = toPairs(source);
@@ -32,20 +32,8 @@ export function readSettings(engine, source) {
     notices.push(`read only the first ${MAX_PAIRS} of ${pairs.length} parameters`);
     pairs = pairs.slice(0, MAX_PAIRS);
   }
-  for (;;) {
-    const parsed = engine.parse_settings(pairs, PAGE_KEYS);
-    try {
-      engine.check_config(parsed.config);
-      parsed.notices = [...notices, ...parsed.notices];
-      return parsed;
-    } catch (e) {
-      const message = String(e && e.message ? e.message : e);
-      const name = message.split(':')[0];
-      if (!pairs.some(([k]) => k === name)) throw e;
-      pairs = pairs.filter(([k]) => k !== name);
-      notices.push(`${message}; kept the default`);
-    }
-  }
+  const parsed = engine.parse_settings(pairs, PAGE_KEYS);
+  return { ...parsed, notices: [...notices, ...parsed.notices] };
 }
 
 /** The panels and controls named in `hide` (comma-separated text or an array). */

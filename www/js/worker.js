@@ -1,9 +1,11 @@
-// One worker trains one model at a time. Messages in: run, pause, resume. Messages out:
+// One training worker trains one model at a time. Messages in: run, pause, resume. Messages out:
 // {type: 'ready' | 'progress' | 'epoch' | 'result' | 'error', job, index, ...}. `job` identifies
 // the run, so that the page ignores messages of a run it has cancelled (the pool cancels a run by
-// terminating the workers busy with it).
+// terminating the workers busy with it). The engine's `Jobs` holds the run's prepared data and
+// plan (made once per run and worker); each job is a `JobRunner` advanced a few batches at a time.
 import { loadEngine, wasmMemoryBytes } from './engine.js';
 import { nextTask } from './tasks.js';
+import { problemOf } from './errors.js';
 
 // A slice of training runs batches until this much time has passed, then yields so that pause
 // messages get in and progress goes out; a batch of the largest models takes seconds,
@@ -12,8 +14,8 @@ const SLICE_MS = 40;
 const PROGRESS_EVERY_MS = 200;
 
 let engine = null;
-let lab = null;
-let labKey = null;
+let jobs = null; // the engine's Jobs for the run `jobsKey`
+let jobsKey = null;
 let paused = false;
 let wakeUp = null;
 
@@ -21,24 +23,26 @@ function post(message, transfer = []) {
   self.postMessage(message, transfer);
 }
 
-function errorText(e) {
-  return String(e && e.message ? e.message : e);
-}
-
 async function untilResumed() {
   while (paused) await new Promise((resolve) => { wakeUp = resolve; });
+}
+
+/** The filters of the first conv layer, for the live filter view. */
+function filtersOf(runner) {
+  return { filters: runner.filters(), filterShape: Array.from(runner.filter_shape()) };
 }
 
 async function run({ job, index, config, data, file, key }) {
   let runner = null;
   try {
-    if (labKey !== key) {
-      if (lab) lab.free();
-      lab = null;
-      lab = new engine.Lab(config, data ? new Uint8Array(data) : undefined, file);
-      labKey = key;
+    if (jobsKey !== key) {
+      jobs?.free();
+      jobs = null;
+      jobsKey = null;
+      jobs = new engine.Jobs(config, data ? new Uint8Array(data) : undefined, file);
+      jobsKey = key;
     }
-    runner = lab.trainer(index);
+    runner = jobs.trainer(index);
     let active = 0;
     let lastPost = 0;
     for (;;) {
@@ -49,18 +53,16 @@ async function run({ job, index, config, data, file, key }) {
       const t1 = performance.now();
       active += t1 - t0;
       // Results travel as JSON text: the engine reads and writes it in one pass, where a JS
-      // array of tens of thousands of scores would be converted number by number.
+      // array of tens of thousands of scores would be converted number by number. The final
+      // result carries the model's weights.
       if (progress.done) {
-        const weights = runner.weights();
-        const filters = runner.filters();
-        const filterShape = Array.from(runner.filter_shape());
+        const { filters, filterShape } = filtersOf(runner);
         const result = runner.finish_json(active / 1000);
-        post({ type: 'result', job, index, progress, result, filters, filterShape, weights, memory: wasmMemoryBytes() }, [weights.buffer, filters.buffer]);
+        post({ type: 'result', job, index, progress, result, filters, filterShape, memory: wasmMemoryBytes() }, [filters.buffer]);
         return;
       }
       if (progress.epoch_loss !== undefined && progress.epoch_loss !== null) {
-        const filters = runner.filters();
-        const filterShape = Array.from(runner.filter_shape());
+        const { filters, filterShape } = filtersOf(runner);
         post({ type: 'epoch', job, index, progress, snapshot: runner.snapshot_json(active / 1000), filters, filterShape, memory: wasmMemoryBytes() }, [filters.buffer]);
         lastPost = t1;
       } else if (t1 - lastPost > PROGRESS_EVERY_MS) {
@@ -70,9 +72,9 @@ async function run({ job, index, config, data, file, key }) {
       await nextTask();
     }
   } catch (e) {
-    post({ type: 'error', job, index, message: errorText(e) });
+    post({ type: 'error', job, index, error: problemOf(e) });
   } finally {
-    if (runner) runner.free();
+    runner?.free();
   }
 }
 
@@ -89,7 +91,7 @@ self.onmessage = ({ data: msg }) => {
       if (wakeUp) wakeUp();
       break;
     default:
-      post({ type: 'error', job: msg.job, message: `unknown message type ${msg.type}` });
+      post({ type: 'error', job: msg.job, error: problemOf(`unknown message type ${msg.type}`) });
   }
 };
 
@@ -98,5 +100,5 @@ loadEngine().then(
     engine = e;
     post({ type: 'ready' });
   },
-  (e) => post({ type: 'error', job: null, fatal: true, message: `the engine failed to load: ${errorText(e)}` }),
+  (e) => post({ type: 'error', job: null, fatal: true, error: problemOf(`the engine failed to load: ${problemOf(e).message}`) }),
 );

@@ -74,8 +74,8 @@ fn answer_elsewhere(
     ))
 }
 
-pub fn compute(run: &Run, pick: &Picker, other: &Dataset) -> Result<Ood> {
-    let d = &run.data;
+/// Refuses another dataset whose images are not the size of the run's `d`.
+pub fn check_size(d: &Dataset, other: &Dataset) -> Result<()> {
     if (other.width, other.height, other.channels) != (d.width, d.height, d.channels) {
         return Err(Error::setting(
             "ood_dataset",
@@ -91,6 +91,12 @@ pub fn compute(run: &Run, pick: &Picker, other: &Dataset) -> Result<Ood> {
             ),
         ));
     }
+    Ok(())
+}
+
+pub fn compute(run: &Run, pick: &Picker, other: &Dataset) -> Result<Ood> {
+    let d = &run.data;
+    check_size(d, other)?;
     let (k, n) = (d.num_classes(), other.test.count().min(MAX_OOD_IMAGES));
     let mut out = BTreeMap::new();
     for &a in &run.config.approaches {

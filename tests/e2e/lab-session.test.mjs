@@ -1,0 +1,207 @@
+// The run session on the page: settings refused in combination fall back with a notice, an engine
+// refusal marks the setting it names, a validation split with early stopping, images from another
+// dataset, the models file through the engine (saved, page reloaded, loaded, drawn on), and the
+// main thread's budget while a run trains. Every page is guarded (console, CSP, dialogs, requests).
+/* global MutationObserver -- observe() runs in the page */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, launch } from './harness.mjs';
+import { ARTIFACTS, guardedPage, assertClean, waitForState, labReady } from './lab-helpers.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serve();
+  browser = await launch();
+  await browser.context.addInitScript(observe);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const open = (query) => guardedPage(browser.context, `${server.url}/index.html?${query}`);
+
+/** Records, from before the page's scripts: long main-thread tasks, and every progress line. */
+function observe() {
+  globalThis.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) globalThis.__longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  globalThis.__progressLines = [];
+  document.addEventListener('DOMContentLoaded', () => {
+    new MutationObserver(() => {
+      const text = document.querySelector('.lab-progress-text')?.textContent;
+      if (text && globalThis.__progressLines.at(-1) !== text) globalThis.__progressLines.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+test('a value refused with the others (patience without a validation split) falls back to its default, with a notice naming it', { timeout: 30_000 }, async () => {
+  const page = await open('dataset=digits8x8&patience=3&epochs=4');
+  await labReady(page);
+  const config = await page.evaluate(() => globalThis.ovrLab.config);
+  assert.equal(config.patience, 0);
+  assert.equal(config.epochs, 4, 'the other settings stay');
+  const notices = await page.textContent('.lab-notices');
+  assert.match(notices, /patience: needs a validation fraction above 0.*kept the default/);
+  assert.equal(new URL(page.url()).searchParams.has('patience'), false, 'the address carries what is used');
+  // With a validation split the same value is kept.
+  assert.deepEqual(await page.evaluate(() => globalThis.ovrLab.set({ validation_fraction: 0.2, patience: 3 })), []);
+  assert.equal(await page.evaluate(() => globalThis.ovrLab.config.patience), 3);
+  assertClean(assert, page);
+  await page.close();
+});
+
+test('a run the engine refuses shows its message and marks the setting it names', { timeout: 60_000 }, async () => {
+  // digits8x8 images are 8×8: they cannot stand in for mnist28's as other images.
+  const page = await open('dataset=mnist28&ood_dataset=digits8x8&arch=linear&approaches=shared&epochs=1&train_per_class=20');
+  await labReady(page);
+  const options = await page.$$eval('.lab-field[data-setting="ood_dataset"] option', (os) => os.map((o) => o.value));
+  assert.deepEqual(options.filter((o) => !o.includes('digits')), ['', 'fashion28', 'animals28', 'glyphs'], 'none, and the bundled sets of 28×28 images');
+  await page.click('.lab-run');
+  assert.equal(await waitForState(page, ['done', 'error']), 'error');
+  assert.match(await page.textContent('.lab-main > .lab-error'), /ood_dataset: digits8x8 has 8×8×1 images/);
+  const field = '.lab-field[data-setting="ood_dataset"]';
+  assert.equal(await page.getAttribute(`${field} select`, 'aria-invalid'), 'true');
+  assert.match(await page.textContent(`${field} .lab-field-error`), /8×8×1 images/);
+  assert.match(await page.getAttribute(`${field} select`, 'aria-describedby'), /-error/);
+  // Choosing a set that fits clears the mark, and the run goes through.
+  await page.selectOption(`${field} select`, '');
+  assert.equal(await page.getAttribute(`${field} select`, 'aria-invalid'), null);
+  await page.click('.lab-run');
+  assert.equal(await waitForState(page, ['done', 'error']), 'done');
+  assert.equal(page.errors.length, 0, page.errors.join('\n'));
+  await page.close();
+});
+
+test('a validation split with early stopping (validation_fraction=0.2, patience=2, 6 epochs) runs to done; every model has its best epoch', { timeout: 120_000 }, async () => {
+  const page = await open('dataset=digits8x8&arch=linear&approaches=shared,ovr&validation_fraction=0.2&patience=2&epochs=6');
+  await labReady(page);
+  await page.click('.lab-run');
+  assert.equal(await waitForState(page, ['done', 'error']), 'done', await page.textContent('.lab-main'));
+  const report = await page.evaluate(() => globalThis.ovrLab.report);
+  assert.ok(report.dataset.validation_count > 0, 'validation images held out');
+  for (const id of ['shared', 'ovr']) {
+    const a = report.approaches[id];
+    assert.equal(a.training.length, a.models, id);
+    for (const t of a.training) assert.ok(t.best_epoch >= 1 && t.best_epoch <= t.epochs_run && t.epochs_run <= 6, `${t.label}: ${JSON.stringify(t)}`);
+    assert.ok(a.curve.some((p) => typeof p.val_accuracy === 'number'), `${id}: validation accuracy on the curve`);
+  }
+  assertClean(assert, page);
+  await page.close();
+});
+
+test('ood_dataset=fashion28 on mnist28 runs to done, analyses the models, and reports the other images', { timeout: 180_000 }, async () => {
+  const lab = await open('dataset=mnist28&ood_dataset=fashion28&arch=tiny&approaches=shared,ovr&epochs=1&train_per_class=50&classes=0,1,2');
+  await labReady(lab);
+  await lab.click('.lab-run');
+  assert.equal(await waitForState(lab, ['done', 'error']), 'done', await lab.textContent('.lab-main'));
+  const report = await lab.evaluate(() => globalThis.ovrLab.report);
+  assert.ok(report.ood, 'the report has ood');
+  assert.equal(report.ood.dataset, 'fashion28');
+  assert.ok(report.ood.images > 0);
+  assert.deepEqual(Object.keys(report.ood.approaches).sort(), ['ovr', 'shared']);
+  assert.ok(report.representations && report.transfer, 'the analyses of a complete run');
+  const lines = await lab.evaluate(() => globalThis.__progressLines);
+  assert.ok(lines.includes('Analysing representations…'), lines.join(' | '));
+  assert.match(lines.at(-1), /^Done in/);
+  // The bundled set was fetched once, by the page, for the report worker.
+  assert.equal(lab.seen.filter((u) => u.endsWith('/data/fashion28.bin.gz')).length, 1, lab.seen.join('\n'));
+  const ms = await lab.evaluate(() => performance.getEntriesByName('ovr-lab:analyse')[0]?.duration);
+  console.log(`# analyse() in the report worker: ${Math.round(ms)} ms`);
+  assertClean(assert, lab);
+  await lab.close();
+});
+
+test('saved models load after a reload (the engine reads the file) and classify a drawing', { timeout: 120_000 }, async () => {
+  const page = await open('dataset=digits8x8&arch=linear&approaches=shared,ovr&epochs=1');
+  await labReady(page);
+  assert.equal(await page.isDisabled('.lab-exports button:has-text("Save models")'), true, 'nothing to save before a run');
+  await page.click('.lab-run');
+  assert.equal(await waitForState(page, ['done', 'error']), 'done');
+  const save = async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.lab-exports button:has-text("Save models")')]);
+    return fs.readFileSync(await download.path(), 'utf8');
+  };
+  const text = await save();
+  const bundle = JSON.parse(text);
+  assert.equal(bundle.format, 'ovr-lab-models');
+  assert.equal(bundle.models.length, 11, 'the compared models, not the noise floor');
+  const file = path.join(ARTIFACTS, 'ovr-lab-models-reload.json');
+  fs.writeFileSync(file, text);
+  await page.reload();
+  await labReady(page);
+  assert.equal(await page.isDisabled('.lab-exports button:has-text("Save models")'), true);
+  await page.setInputFiles('.lab-exports input[type=file]', file);
+  await page.waitForFunction(() => /Loaded 11 trained models/.test(document.querySelector('.lab-notices').textContent));
+  await page.locator('.draw-pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('.draw-pad').boundingBox();
+  await page.mouse.move(pad.x + pad.width * 0.3, pad.y + pad.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(pad.x + pad.width * 0.7, pad.y + pad.height * 0.5, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForSelector('.lab-view-draw .score-row');
+  assert.equal(await page.locator('.lab-view-draw .score-row').count(), 2, 'one row per approach');
+  assert.match(await page.textContent('.lab-view-draw .score-row'), /predicts "\d"/);
+  // The loaded models can be saved again: the same file.
+  assert.deepEqual(JSON.parse(await save()), bundle);
+  // A broken file is refused with the engine's message, naming it.
+  fs.writeFileSync(file, '{"format": "something else"}');
+  await page.setInputFiles('.lab-exports input[type=file]', file);
+  await page.waitForSelector('.lab-main > .lab-error:not([hidden])');
+  assert.match(await page.textContent('.lab-main > .lab-error'), /ovr-lab-models-reload\.json/);
+  assert.equal(page.errors.length, 0, page.errors.join('\n'));
+  await page.close();
+});
+
+/**
+ * The main thread's tasks from a Chrome trace of `page` while `run()` runs: `{tasks: [{ts, cpu, wall}],
+ * marks: {name: [ts]}}` (ms, the trace's clock). CPU time, not wall time: on a machine whose cores
+ * are all busy training, a task that waits for a core is long on the clock but costs nothing.
+ */
+async function traceMainThread(page, run) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  const complete = new Promise((resolve) => cdp.on('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { categories: 'disabled-by-default-devtools.timeline,blink.user_timing', transferMode: 'ReportEvents' });
+  await run();
+  await cdp.send('Tracing.end');
+  await complete;
+  await cdp.detach();
+  const main = events.find((e) => e.name === 'thread_name' && e.args.name === 'CrRendererMain' && events.some((x) => x.pid === e.pid && x.name.startsWith('ovr-lab:')));
+  const mine = events.filter((e) => e.pid === main.pid && e.tid === main.tid);
+  const marks = {};
+  for (const e of mine.filter((x) => x.cat === 'blink.user_timing')) (marks[e.name] ??= []).push(e.ts / 1000);
+  const tasks = mine.filter((e) => e.name === 'RunTask' && e.ph === 'X').map((e) => ({ ts: e.ts / 1000, cpu: (e.tdur ?? e.dur) / 1000, wall: e.dur / 1000 }));
+  return { tasks, marks };
+}
+
+test('the main thread stays free while models train: no task over 50 ms (of CPU) after the first chart', { timeout: 240_000 }, async () => {
+  const page = await open('dataset=mnist28&arch=ref&approaches=shared,ovr,positive-only&epochs=2&train_per_class=200');
+  await labReady(page);
+  const { tasks, marks } = await traceMainThread(page, async () => {
+    await page.click('.lab-run');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.labState), null, { timeout: 220_000, polling: 1000 });
+  });
+  assert.equal(await page.evaluate(() => document.body.dataset.labState), 'done');
+  const firstChart = marks['ovr-lab:drawn']?.[0];
+  assert.ok(firstChart, 'a report was drawn');
+  const after = tasks.filter((t) => t.ts >= firstChart);
+  const longest = after.reduce((m, t) => (t.cpu > m.cpu ? t : m), { cpu: 0, wall: 0 });
+  const { wallLong, reports } = await page.evaluate(() => ({
+    wallLong: globalThis.__longTasks.length,
+    reports: performance.getEntriesByName('ovr-lab:report').map((e) => e.startTime),
+  }));
+  console.log(`# ${after.length} main-thread tasks after the first chart; longest ${longest.cpu.toFixed(1)} ms of CPU (${longest.wall.toFixed(0)} ms on the clock); ${wallLong} tasks over 50 ms on the clock (Long Tasks API), ${marks['ovr-lab:drawn'].length} reports drawn`);
+  // At most one report per half second while training (and one at the end).
+  const gaps = reports.slice(1).map((t, i) => t - reports[i]);
+  assert.ok(gaps.slice(0, -1).every((g) => g >= 450), `reports asked for ${gaps.map(Math.round).join(', ')} ms apart`);
+  assert.deepEqual(after.filter((t) => t.cpu > 50).map((t) => Math.round(t.cpu)), [], 'main-thread tasks over 50 ms of CPU after the first chart');
+  assertClean(assert, page);
+  await page.close();
+});
