@@ -106,86 +106,9 @@ impl NetSpec {
         let mut plans = Vec::with_capacity(self.layers.len());
         let mut total_params = 0usize;
         for (index, layer) in self.layers.iter().enumerate() {
-            let at = |msg: String| format!("layer {} ({}): {msg}", index + 1, layer.name());
-            let (output, params, flops) = match *layer {
-                LayerSpec::Conv {
-                    filters,
-                    kernel,
-                    stride,
-                    padding,
-                } => {
-                    if !(1..=MAX_KERNEL).contains(&kernel) {
-                        return Err(at(format!("kernel {kernel} is outside 1..={MAX_KERNEL}")));
-                    }
-                    if !(1..=MAX_STRIDE).contains(&stride) {
-                        return Err(at(format!("stride {stride} is outside 1..={MAX_STRIDE}")));
-                    }
-                    if !(1..=MAX_WIDTH).contains(&filters) {
-                        return Err(at(format!("{filters} filters is outside 1..={MAX_WIDTH}")));
-                    }
-                    if padding == Padding::Same && kernel % 2 == 0 {
-                        return Err(at("'same' padding needs an odd kernel".into()));
-                    }
-                    let pad = conv_pad(kernel, padding);
-                    let (oh, ow) = (
-                        conv_out(shape.height, kernel, stride, pad),
-                        conv_out(shape.width, kernel, stride, pad),
-                    );
-                    if oh == 0 || ow == 0 {
-                        return Err(at(format!(
-                            "a {kernel}×{kernel} kernel does not fit a {}×{} input",
-                            shape.height, shape.width
-                        )));
-                    }
-                    let k = kernel * kernel * shape.channels;
-                    let out = Shape::new(oh, ow, filters);
-                    (
-                        out,
-                        k * filters + filters,
-                        2 * (oh * ow * k * filters) as u64,
-                    )
-                }
-                LayerSpec::MaxPool { size } => {
-                    if !(2..=3).contains(&size) {
-                        return Err(at(format!("pool size {size} is not 2 or 3")));
-                    }
-                    if shape.height < size || shape.width < size {
-                        return Err(at(format!(
-                            "a {size}×{size} pool does not fit a {}×{} input",
-                            shape.height, shape.width
-                        )));
-                    }
-                    (
-                        Shape::new(shape.height / size, shape.width / size, shape.channels),
-                        0,
-                        0,
-                    )
-                }
-                LayerSpec::Relu => (shape, 0, 0),
-                LayerSpec::Flatten => (Shape::new(1, 1, shape.len()), 0, 0),
-                LayerSpec::Dense { units } => {
-                    if shape.height != 1 || shape.width != 1 {
-                        return Err(at(
-                            "dense needs a flat input: add a flatten layer first".into()
-                        ));
-                    }
-                    if !(1..=4096).contains(&units) {
-                        return Err(at(format!("{units} units is outside 1..=4096")));
-                    }
-                    let n_in = shape.channels;
-                    (
-                        Shape::new(1, 1, units),
-                        n_in * units + units,
-                        2 * (n_in * units) as u64,
-                    )
-                }
-                LayerSpec::Dropout { rate } => {
-                    if !(0.0..0.95).contains(&rate) {
-                        return Err(at(format!("rate {rate} is outside 0..0.95")));
-                    }
-                    (shape, 0, 0)
-                }
-            };
+            let (output, params, flops) = layer
+                .plan(shape)
+                .map_err(|msg| format!("layer {} ({}): {msg}", index + 1, layer.name()))?;
             total_params += params;
             if total_params > MAX_PARAMS {
                 return Err(format!("more than {MAX_PARAMS} parameters"));
@@ -256,6 +179,54 @@ impl NetSpec {
 }
 
 impl LayerSpec {
+    /// The output shape, parameters and forward FLOPs of this layer on `shape`, or why it does
+    /// not fit.
+    fn plan(&self, shape: Shape) -> Result<(Shape, usize, u64), String> {
+        match *self {
+            LayerSpec::Conv {
+                filters,
+                kernel,
+                stride,
+                padding,
+            } => conv_plan(shape, filters, kernel, stride, padding),
+            LayerSpec::MaxPool { size } => {
+                if !(2..=3).contains(&size) {
+                    return Err(format!("pool size {size} is not 2 or 3"));
+                }
+                if shape.height < size || shape.width < size {
+                    return Err(format!(
+                        "a {size}×{size} pool does not fit a {}×{} input",
+                        shape.height, shape.width
+                    ));
+                }
+                let out = Shape::new(shape.height / size, shape.width / size, shape.channels);
+                Ok((out, 0, 0))
+            }
+            LayerSpec::Relu => Ok((shape, 0, 0)),
+            LayerSpec::Flatten => Ok((Shape::new(1, 1, shape.len()), 0, 0)),
+            LayerSpec::Dense { units } => {
+                if shape.height != 1 || shape.width != 1 {
+                    return Err("dense needs a flat input: add a flatten layer first".into());
+                }
+                if !(1..=4096).contains(&units) {
+                    return Err(format!("{units} units is outside 1..=4096"));
+                }
+                let n_in = shape.channels;
+                Ok((
+                    Shape::new(1, 1, units),
+                    n_in * units + units,
+                    2 * (n_in * units) as u64,
+                ))
+            }
+            LayerSpec::Dropout { rate } => {
+                if !(0.0..0.95).contains(&rate) {
+                    return Err(format!("rate {rate} is outside 0..0.95"));
+                }
+                Ok((shape, 0, 0))
+            }
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             LayerSpec::Conv { .. } => "conv",
@@ -266,6 +237,44 @@ impl LayerSpec {
             LayerSpec::Dropout { .. } => "dropout",
         }
     }
+}
+
+fn conv_plan(
+    shape: Shape,
+    filters: usize,
+    kernel: usize,
+    stride: usize,
+    padding: Padding,
+) -> Result<(Shape, usize, u64), String> {
+    if !(1..=MAX_KERNEL).contains(&kernel) {
+        return Err(format!("kernel {kernel} is outside 1..={MAX_KERNEL}"));
+    }
+    if !(1..=MAX_STRIDE).contains(&stride) {
+        return Err(format!("stride {stride} is outside 1..={MAX_STRIDE}"));
+    }
+    if !(1..=MAX_WIDTH).contains(&filters) {
+        return Err(format!("{filters} filters is outside 1..={MAX_WIDTH}"));
+    }
+    if padding == Padding::Same && kernel.is_multiple_of(2) {
+        return Err("'same' padding needs an odd kernel".into());
+    }
+    let pad = conv_pad(kernel, padding);
+    let (oh, ow) = (
+        conv_out(shape.height, kernel, stride, pad),
+        conv_out(shape.width, kernel, stride, pad),
+    );
+    if oh == 0 || ow == 0 {
+        return Err(format!(
+            "a {kernel}×{kernel} kernel does not fit a {}×{} input",
+            shape.height, shape.width
+        ));
+    }
+    let k = kernel * kernel * shape.channels;
+    Ok((
+        Shape::new(oh, ow, filters),
+        k * filters + filters,
+        2 * (oh * ow * k * filters) as u64,
+    ))
 }
 
 pub(crate) fn conv_pad(kernel: usize, padding: Padding) -> usize {
