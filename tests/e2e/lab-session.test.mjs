@@ -193,11 +193,13 @@ test('the main thread stays free while models train: no task over 50 ms (of CPU)
   assert.ok(firstChart, 'a report was drawn');
   const after = tasks.filter((t) => t.ts >= firstChart);
   const longest = after.reduce((m, t) => (t.cpu > m.cpu ? t : m), { cpu: 0, wall: 0 });
-  const { wallLong, reports } = await page.evaluate(() => ({
+  const { wallLong, reports, views } = await page.evaluate(() => ({
     wallLong: globalThis.__longTasks.length,
     reports: performance.getEntriesByName('ovr-lab:report').map((e) => e.startTime),
+    views: performance.getEntriesByType('measure').filter((e) => e.name.startsWith('ovr-lab:view:'))
+      .sort((a, b) => b.duration - a.duration).slice(0, 4).map((e) => `${e.name.slice(13)} ${e.duration.toFixed(0)} ms`),
   }));
-  console.log(`# ${after.length} main-thread tasks after the first chart; longest ${longest.cpu.toFixed(1)} ms of CPU (${longest.wall.toFixed(0)} ms on the clock); ${wallLong} tasks over 50 ms on the clock (Long Tasks API), ${marks['ovr-lab:drawn'].length} reports drawn`);
+  console.log(`# ${after.length} main-thread tasks after the first chart; longest ${longest.cpu.toFixed(1)} ms of CPU (${longest.wall.toFixed(0)} ms on the clock); ${wallLong} tasks over 50 ms on the clock (Long Tasks API), ${marks['ovr-lab:drawn'].length} reports drawn; slowest views on the clock: ${views.join(', ')}`);
   // At most one report per half second while training (and one at the end).
   const gaps = reports.slice(1).map((t, i) => t - reports[i]);
   assert.ok(gaps.slice(0, -1).every((g) => g >= 450), `reports asked for ${gaps.map(Math.round).join(', ')} ms apart`);

@@ -3,6 +3,7 @@
 // the per-class models' own yes/no accuracy (kept apart because it is a different metric).
 import { approachColor, approachLabel, orderedApproaches, withAlpha } from './palette.js';
 import { el } from '../dom.js';
+import { nextTask } from '../tasks.js';
 import {
   baseChartOptions, chartLib, findingsOf, hasApproaches, makeCaption, pct, pts, seedsOf,
   setChartDefaults, si, waitingText,
@@ -195,9 +196,18 @@ export function createView(container, ctx) {
     }
   }
 
-  function render(report) {
+  // Each chart is drawn in its own task (a chart with one line per class model takes tens of
+  // milliseconds); a newer report or axis abandons the rest of an older render.
+  let generation = 0;
+
+  async function render(report) {
     const approaches = orderedApproaches(report).filter((a) => a.curve?.length);
     if (!Chart) return;
+    const mine = ++generation;
+    const stale = async () => {
+      await nextTask();
+      return mine !== generation;
+    };
     const pctAxis = (title) => ({
       min: 0, max: 1, title: { display: true, text: title },
       ticks: { callback: (v) => `${Math.round(v * 100)}%` },
@@ -208,10 +218,12 @@ export function createView(container, ctx) {
       if (d.kind === 'test' && d.seeds > 1) s += ` ± ${pts(d.std[item.dataIndex])} (${d.seeds} seeds)`;
       return d.kind === 'test' ? `${s} test` : s; // train and validation are in the label
     });
+    if (await stale()) return;
     ensureChart('loss', lossDatasets(report, approaches, axis), {
       type: 'logarithmic', title: { display: true, text: 'loss (own objective, log scale)' },
       ticks: { callback: (v) => (LOG_TICKS.has(Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(2))) ? String(Number(v.toPrecision(2))) : '') },
     }, (item) => `${item.dataset.label}${item.dataset.kind === 'test' ? ' (test)' : ''}: ${item.parsed.y.toPrecision(3)}`);
+    if (await stale()) return;
     const members = memberDatasets(report, approaches, axis);
     boxes.members.box.hidden = members.length === 0;
     if (members.length) {
