@@ -167,13 +167,26 @@ pub fn accuracy_interval(seed_accuracies: &[f64], images: usize) -> [f64; 2] {
     [m - half, m + half]
 }
 
+/// `x` with `decimals` digits, a tie rounded away from zero (74.25 → "74.3"), as the page's
+/// `toFixed` rounds it: Rust's own `{:.1}` rounds a tie to even ("74.2"), and a sentence from the
+/// report would then disagree with the same number printed by the page.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    let scale = 10f64.powi(decimals as i32);
+    format!("{:.*}", decimals, (x * scale).round() / scale)
+}
+
+/// Percentage points, one decimal: 0.7425 → "74.3".
+pub fn points(x: f64) -> String {
+    fixed(100.0 * x, 1)
+}
+
 /// Percentage points with a sign: 0.0213 → "+2.1".
 pub fn signed_points(x: f64) -> String {
-    let p = 100.0 * x;
-    if p.abs() < 0.05 {
+    let p = points(x.abs());
+    if p == "0.0" {
         "±0.0".into()
     } else {
-        format!("{}{:.1}", if p > 0.0 { "+" } else { "−" }, p.abs())
+        format!("{}{p}", if x > 0.0 { "+" } else { "−" })
     }
 }
 
@@ -215,6 +228,15 @@ impl Difference {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tie_rounds_away_from_zero_as_the_page_does() {
+        // 594 of 800: 100 × 0.7425 is exactly 74.25 in f64; JavaScript's toFixed(1) says 74.3.
+        assert_eq!(points(594.0 / 800.0), "74.3");
+        assert_eq!(signed_points(-594.0 / 800.0), "−74.3");
+        assert_eq!(signed_points(0.0004), "±0.0");
+        assert_eq!(signed_points(0.0213), "+2.1");
+        assert_eq!(fixed(0.125, 2), "0.13");
+    }
     use super::*;
 
     /// Outcomes for `seeds` seeds on `n` images: `right[s]` images right, the first ones.

@@ -7,6 +7,7 @@ use ovr_lab::data::{bundled, Dataset, BUNDLED};
 use ovr_lab::error::{Error, Result};
 use ovr_lab::experiment::config::settings;
 use ovr_lab::experiment::scenarios::{scenario, scenarios};
+use ovr_lab::experiment::stats::points;
 use ovr_lab::experiment::{self, Config, Mode, Report, RunSession};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -226,7 +227,7 @@ fn sweep(m: &ArgMatches) -> Result<()> {
         let cells: Vec<String> = row
             .cells
             .iter()
-            .map(|c| format!("{} {:.1}%", c.approach, 100.0 * c.test_accuracy))
+            .map(|c| format!("{} {}%", c.approach, points(c.test_accuracy)))
             .collect();
         println!("K = {:>3}: {}", row.k, cells.join(" · "));
     }

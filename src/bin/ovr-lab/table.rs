@@ -1,6 +1,7 @@
 //! The results as text: one row per approach, then each comparison's verdict sentence and the
 //! other findings, exactly as the report states them.
 
+use ovr_lab::experiment::stats::fixed;
 use ovr_lab::experiment::Report;
 
 pub fn table(report: &Report) -> String {
@@ -40,11 +41,11 @@ pub fn table(report: &Report) -> String {
         };
         let acc = match a.seed_accuracies.len() {
             0 => "—".to_string(),
-            1 => format!("{:.2}%", 100.0 * a.test_accuracy),
+            1 => format!("{}%", fixed(100.0 * a.test_accuracy, 2)),
             _ => format!(
-                "{:.2}% ± {:.2}",
-                100.0 * a.test_accuracy,
-                100.0 * a.test_accuracy_std
+                "{}% ± {}",
+                fixed(100.0 * a.test_accuracy, 2),
+                fixed(100.0 * a.test_accuracy_std, 2)
             ),
         };
         let mut notes = Vec::new();

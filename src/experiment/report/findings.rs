@@ -5,7 +5,7 @@
 use super::Report;
 use crate::experiment::config::Approach;
 use crate::experiment::run::Stop;
-use crate::experiment::stats::{accuracy_interval, signed_points, Verdict};
+use crate::experiment::stats::{self, accuracy_interval, signed_points, Verdict};
 use std::collections::BTreeMap;
 
 /// Below this change, training is said to have barely moved a similarity.
@@ -14,7 +14,7 @@ pub const SIMILARITY_MOVED: f64 = 0.02;
 pub const MOSTLY_INIT: f64 = 0.9;
 
 fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
+    format!("{}%", stats::points(x))
 }
 
 fn label(r: &Report, id: &str) -> String {
@@ -90,9 +90,9 @@ fn summary(r: &Report) -> Vec<String> {
             let n = x.seed_accuracies.len();
             let acc = if n > 1 {
                 format!(
-                    "{} ± {:.1} (mean ± sd over {n} seeds)",
+                    "{} ± {} (mean ± sd over {n} seeds)",
                     pct(x.test_accuracy),
-                    100.0 * x.test_accuracy_std
+                    stats::points(x.test_accuracy_std)
                 )
             } else {
                 format!("{} (one run)", pct(x.test_accuracy))
