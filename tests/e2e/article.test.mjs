@@ -25,36 +25,57 @@ function figure(name) {
   return figures.get(name);
 }
 
+// Paths as article.js reads them, written again here so that a mistake there shows: a number
+// indexes an array (negative from the end), `@key=value` picks the element whose key is value.
 function at(obj, dotted) {
   let v = obj;
   for (const part of dotted.split('.')) {
-    if (Array.isArray(v) && /^-?\d+$/.test(part)) v = v.at(Number(part));
+    if (Array.isArray(v) && part.startsWith('@')) {
+      const [key, value] = part.slice(1).split('=');
+      v = v.find((x) => String(x?.[key]) === value);
+    } else if (Array.isArray(v) && /^-?\d+$/.test(part)) v = v.at(Number(part));
     else v = v?.[part];
   }
   return v;
 }
 
 // The formats of www/js/article.js, written again here so that a mistake there shows.
-function expected(format, v, w) {
+function expected(format, v) {
   const p1 = (x) => (100 * x).toFixed(1);
+  const signed = (x) => {
+    const s = p1(Math.abs(x));
+    return s === '0.0' ? '±0.0' : `${x < 0 ? '−' : '+'}${s}`;
+  };
   switch (format) {
     case 'pct': return `${p1(v)}%`;
     case 'pct2': return `${(100 * v).toFixed(2)}%`;
     case 'pp': return p1(v);
-    case 'dpp': {
-      const s = Math.abs(100 * (v - w)).toFixed(1);
-      if (s === '0.0') return '±0.0';
-      return `${v > w ? '+' : '−'}${s}`;
-    }
+    case 'signed': return signed(v);
+    case 'interval': return `${signed(v[0])} to ${signed(v[1])}`;
     case 'int': return Math.round(v).toLocaleString('en');
     case 'secs': return v.toFixed(1);
     case 'num2': return v.toFixed(2);
     case 'num3': return v.toFixed(3);
-    case 'ratio': return `${(v / w).toFixed(1)}×`;
-    case 'wins': return `${v.filter((x, i) => x > w[i]).length} of ${v.length}`;
+    case 'times': return `${v.toFixed(1)}×`;
+    case 'verdict': return String(v).replaceAll('_', ' ');
     case 'pcts': return v.map(p1).join(' · ');
+    case 'sentences': return v.join(' ');
     case 'text': return String(v);
     default: throw new Error(`unknown format ${format}`);
+  }
+}
+
+// A claim the prose makes, checked here against the file as article.js checks it on the page.
+function claimHolds(text) {
+  const m = /^([\w-]+):(\S+)\s*(!=|=|<|>)\s*(.+)$/.exec(text.trim());
+  assert.ok(m, `unreadable claim "${text}"`);
+  const actual = at(figure(m[1]), m[2]);
+  const want = m[4].trim();
+  switch (m[3]) {
+    case '=': return String(actual) === want;
+    case '!=': return actual !== undefined && String(actual) !== want;
+    case '<': return actual < Number(want);
+    default: return actual > Number(want);
   }
 }
 
@@ -114,13 +135,14 @@ test('article: scrolling through runs every lab to done, one at a time; every qu
     assert.equal(s.filled, '1', `${s.figure} ${s.path}: ${s.text}`);
     const value = at(figure(s.figure), s.path);
     assert.notEqual(value, undefined, `${s.figure}: ${s.path}`);
-    let other;
-    const ref = s.minus || s.over;
-    if (ref) {
-      const [name, p] = ref.includes(':') ? ref.split(':') : [s.figure, ref];
-      other = at(figure(name), p);
-    }
-    assert.equal(s.text, expected(s.format, value, other), `${s.figure} ${s.path} (${s.format})`);
+    assert.equal(s.text, expected(s.format || 'text', value), `${s.figure} ${s.path} (${s.format})`);
+  }
+  // Every claim the prose makes holds in its file, here and on the page.
+  const claims = await page.$$eval('[data-claim]', (els) => els.map((e) => ({ claim: e.dataset.claim, state: e.dataset.claimState, text: e.textContent.slice(0, 80) })));
+  assert.ok(claims.length >= 15, `only ${claims.length} claims checked`);
+  for (const c of claims) {
+    for (const one of c.claim.split(';').filter((t) => t.trim())) assert.ok(claimHolds(one), `"${c.text}…" claims ${one}`);
+    assert.equal(c.state, 'ok', `the page marks "${c.text}…" (${c.claim}) as ${c.state}`);
   }
   // The commands come from the manifest, and every figure cited has one.
   const manifest = figure('manifest');

@@ -6,7 +6,10 @@
 import { views, VIEW_IDS } from '../js/views/index.js';
 import * as summary from '../js/views/summary.js';
 
-/** `?report=` names a fixture of tests/e2e/fixtures (report-<name>.json). */
+/**
+ * `?report=` names a fixture of tests/e2e/fixtures (report-<name>.json); `?figure=` one of the
+ * site's committed results documents (figures/<name>.json), the article's.
+ */
 const FIXTURES = { mnist: 'mnist-2seeds', shapes: 'shapes-1seed', tuned: 'mnist-tuned' };
 
 const params = new URLSearchParams(location.search);
@@ -164,7 +167,9 @@ function liveFilters(report, t) {
 
 async function main() {
   const which = FIXTURES[params.get('report')] ?? FIXTURES.mnist;
-  const report = await (await fetch(`fixtures/report-${which}.json`)).json();
+  const figure = params.get('figure');
+  const url = figure && /^[\w-]+$/.test(figure) ? `../figures/${figure}.json` : `fixtures/report-${which}.json`;
+  const report = await (await fetch(url)).json();
   if (params.has('xss')) inject(report);
   let data;
   try {

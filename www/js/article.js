@@ -59,7 +59,8 @@ const signed = (x) => {
  * How a value is printed (formatting only: every number is the file's).
  * pct: 91.4% · pct2: 91.35% · pp: 0.4 (points) · signed: +1.2 (points, with sign) · interval:
  * −0.2 to +2.9 (points) · int: 42,090 · secs: 5.2 · num2 / num3: 0.94 / 0.935 · times: 3.7× ·
- * verdict: ahead / behind / no difference shown · pcts: 91.4 · 92.3 (a list, in %) · text: as is.
+ * verdict: ahead / behind / no difference shown · pcts: 91.4 · 92.3 (a list, in %) · sentences:
+ * a list of the report's sentences, one after the other · text: as is.
  */
 export function formatValue(format, value) {
   switch (format) {
@@ -75,6 +76,7 @@ export function formatValue(format, value) {
     case 'times': return `${num(value).toFixed(1)}×`;
     case 'verdict': return String(value).replaceAll('_', ' ');
     case 'pcts': return value.map(points).join(' · ');
+    case 'sentences': return value.join(' ');
     case 'text': return String(value);
     default: throw new Error(`unknown format ${format}`);
   }
