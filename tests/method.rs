@@ -117,14 +117,9 @@ fn the_test_set_never_chooses_a_rate_or_a_stopping_epoch() {
     for r in a.results() {
         let best = r.final_record().unwrap();
         assert_eq!(best.epoch, r.best_epoch);
-        let vals: Vec<f64> = r.epochs.iter().map(|e| e.val_accuracy.unwrap()).collect();
-        let top = vals.iter().cloned().fold(f64::MIN, f64::max);
-        assert_eq!(
-            best.val_accuracy.unwrap(),
-            top,
-            "{}: {vals:?}",
-            r.plan.label
-        );
+        let vals: Vec<f64> = r.epochs.iter().map(|e| e.val_loss.unwrap()).collect();
+        let lowest = vals.iter().cloned().fold(f64::MAX, f64::min);
+        assert_eq!(best.val_loss.unwrap(), lowest, "{}: {vals:?}", r.plan.label);
     }
 }
 

@@ -274,7 +274,7 @@ settings! {
         "With early stopping, the most a model trains";
     patience: usize = 0;
         "training", false, "Early-stopping patience", int(0, 10),
-        "Stop a model when its validation accuracy has not improved for this many epochs, keeping its best weights (needs a validation fraction); 0: off";
+        "Stop a model when its validation loss has not improved for this many epochs, keeping its best weights (needs a validation fraction); 0: off";
     batch: usize = 32;
         "training", false, "Batch size", int(1, 256), "";
     seeds: usize = 1;

@@ -171,8 +171,31 @@ pub fn binary_scores(logits: &[f32], labels: &[u8], member: usize) -> BinaryScor
     }
 }
 
-/// Accuracy of one model on its own task: K-way accuracy for softmax models and the trunk, and
-/// for a per-class model its binary accuracy on "is it class `member`?".
+/// Mean loss of one model on its own task — what early stopping watches on the validation split:
+/// softmax cross-entropy, the trunk's summed binary cross-entropy, or a per-class model's binary
+/// cross-entropy on "is it class `member`?". Unlike an accuracy it moves while a per-class model
+/// still answers "no" to everything (its first epochs on a small split), so patience does not
+/// take a model that has not started learning for one that has stopped.
+pub fn own_task_loss(task: Task, member: usize, logits: &[f32], labels: &[u8], k: usize) -> f64 {
+    match task {
+        Task::Softmax => softmax_loss(logits, labels, k),
+        Task::MultiBinary => binary_loss(logits, labels, k),
+        Task::Binary => {
+            let total: f64 = logits
+                .iter()
+                .zip(labels)
+                .map(|(&z, &l)| softplus(if l as usize == member { -z } else { z }) as f64)
+                .sum();
+            total / labels.len().max(1) as f64
+        }
+    }
+}
+
+/// Accuracy of one model on its own task, as the curves show it on the validation split:
+/// K-way accuracy for softmax models and the trunk, and for a per-class model its *balanced*
+/// accuracy on "is it class `member`?" (the mean of its recall on its class and on the others).
+/// Plain binary accuracy would flatter it: a model that answers "no" to everything already
+/// scores (K−1)/K.
 pub fn own_task_accuracy(
     task: Task,
     member: usize,
@@ -182,7 +205,10 @@ pub fn own_task_accuracy(
 ) -> f64 {
     match task {
         Task::Softmax | Task::MultiBinary => accuracy(&predictions(logits, k), labels),
-        Task::Binary => binary_scores(logits, labels, member).accuracy,
+        Task::Binary => {
+            let b = binary_scores(logits, labels, member);
+            (b.recall + 1.0 - b.false_positive_rate) / 2.0
+        }
     }
 }
 
@@ -271,6 +297,18 @@ pub fn is_constant(logits: &[f32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_binary_model_answering_no_to_everything_scores_half_on_its_own_task() {
+        // Ten images, one of class 3: "no" everywhere is right on 9 of 10, but learnt nothing.
+        let labels: Vec<u8> = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        let no = vec![-1.0f32; 10];
+        assert_eq!(binary_scores(&no, &labels, 3).accuracy, 0.9);
+        assert_eq!(own_task_accuracy(Task::Binary, 3, &no, &labels, 10), 0.5);
+        let mut right = no.clone();
+        right[3] = 1.0;
+        assert_eq!(own_task_accuracy(Task::Binary, 3, &right, &labels, 10), 1.0);
+    }
 
     #[test]
     fn metrics_on_a_known_example() {

@@ -7,7 +7,7 @@
 
 use super::approach::{ModelPlan, Task};
 use super::config::{Approach, Balance, Config, Init};
-use super::metrics::own_task_accuracy;
+use super::metrics::{own_task_accuracy, own_task_loss};
 use super::split::TrainSplit;
 use crate::data::batches::{fill_batch_augmented, Augment};
 use crate::data::{Dataset, Split};
@@ -41,7 +41,7 @@ pub enum ModelStatus {
 pub enum Stop {
     /// It trained every epoch it was given.
     MaxEpochs,
-    /// Its validation accuracy had not improved for `patience` epochs: it stopped improving.
+    /// Its validation loss had not improved for `patience` epochs: it stopped improving.
     Patience,
 }
 
@@ -62,6 +62,9 @@ pub struct EpochRecord {
     /// Accuracy on the model's own task on the validation images.
     #[serde(default)]
     pub val_accuracy: Option<f64>,
+    /// Loss on the model's own task on the validation images (what early stopping watches).
+    #[serde(default)]
+    pub val_loss: Option<f64>,
     /// Training FLOPs spent so far by this model.
     pub flops: u64,
 }
@@ -214,9 +217,9 @@ pub fn score_images(
     scores
 }
 
-/// Early stopping's memory: the best validation accuracy so far, its epoch and weights.
+/// Early stopping's memory: the lowest validation loss so far, its epoch and weights.
 struct Best {
-    accuracy: f64,
+    loss: f64,
     epoch: usize,
     params: Vec<f32>,
 }
@@ -457,16 +460,16 @@ impl Trainer {
             self.status = ModelStatus::Diverged { epoch: self.epoch };
             return;
         }
-        let val_accuracy = (!s.validation.is_empty()).then(|| {
+        let (val_accuracy, val_loss) = if s.validation.is_empty() {
+            (None, None)
+        } else {
             let labels = TrainSplit::labels(&d, &s.validation);
-            own_task_accuracy(
-                self.plan.task,
-                self.plan.member,
-                &val_scores,
-                &labels,
-                d.num_classes(),
+            let (task, member, k) = (self.plan.task, self.plan.member, d.num_classes());
+            (
+                Some(own_task_accuracy(task, member, &val_scores, &labels, k)),
+                Some(own_task_loss(task, member, &val_scores, &labels, k)),
             )
-        });
+        };
         self.records.push(EpochRecord {
             epoch: self.epoch,
             train_loss,
@@ -474,23 +477,24 @@ impl Trainer {
             train_scores,
             val_scores,
             val_accuracy,
+            val_loss,
             flops: self.flops,
         });
-        self.track_best(val_accuracy);
+        self.track_best(val_loss);
         if !self.is_done() && self.epoch == self.plan.max_epochs {
             self.end(Stop::MaxEpochs);
         }
     }
 
-    /// Early stopping: remembers the best validation epoch, and stops after `patience` epochs
-    /// without a strict improvement.
-    fn track_best(&mut self, val_accuracy: Option<f64>) {
-        let (Some(acc), true) = (val_accuracy, self.cfg.patience > 0) else {
+    /// Early stopping: remembers the epoch of lowest validation loss, and stops after `patience`
+    /// epochs without a strict improvement.
+    fn track_best(&mut self, val_loss: Option<f64>) {
+        let (Some(loss), true) = (val_loss, self.cfg.patience > 0) else {
             return;
         };
-        if self.best.as_ref().is_none_or(|b| acc > b.accuracy) {
+        if self.best.as_ref().is_none_or(|b| loss < b.loss) {
             self.best = Some(Best {
-                accuracy: acc,
+                loss,
                 epoch: self.epoch,
                 params: self.net.params.clone(),
             });

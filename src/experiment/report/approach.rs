@@ -421,11 +421,11 @@ fn training(groups: &[(u64, Vec<&ModelResult>)]) -> Vec<ModelTraining> {
         .collect()
 }
 
-/// Validation accuracy at the last epoch is the best so far (ties count as not improving).
+/// Validation loss at the last epoch is the lowest so far (ties count as not improving).
 fn still_improving(m: &ModelResult) -> bool {
-    let v: Vec<f64> = m.epochs.iter().filter_map(|r| r.val_accuracy).collect();
+    let v: Vec<f64> = m.epochs.iter().filter_map(|r| r.val_loss).collect();
     match v.split_last() {
-        Some((last, before)) => before.iter().all(|b| last > b),
+        Some((last, before)) => before.iter().all(|b| last < b),
         None => false,
     }
 }

@@ -14,7 +14,7 @@ const OPEN_ROWS = 12;
 
 /** How a model's training ended, in words (stop and still_improving are the report's). */
 function ending(t, patience) {
-  if (t.stop === 'patience') return `stopped improving: no better validation accuracy for ${patience} epoch${patience === 1 ? '' : 's'}`;
+  if (t.stop === 'patience') return `stopped improving: no lower validation loss for ${patience} epoch${patience === 1 ? '' : 's'}`;
   if (t.stop === 'max_epochs') {
     if (t.still_improving === true) return 'still improving at the epoch limit';
     if (t.still_improving === false) return 'reached the epoch limit after validation stopped improving';
