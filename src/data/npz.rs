@@ -28,9 +28,48 @@ const LOCAL_SIG: u32 = 0x0403_4b50;
 
 /// Reads every entry of a ZIP archive through its central directory.
 fn read_zip(bytes: &[u8], file: &str, limit: usize) -> Result<Vec<Entry>, DataError> {
-    let err = |p: String| DataError::new(file, p);
-    let short =
-        || err("the ZIP archive is truncated or corrupt (central directory not found)".into());
+    let (entries, cd_offset) = find_central_directory(bytes, file)?;
+    let mut at = cd_offset;
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    for _ in 0..entries {
+        let (record, next) = read_central_record(bytes, at, file)?;
+        at = next;
+        // Checked against the directory's sizes before anything is inflated, so a hostile archive
+        // cannot make the reader allocate more than `limit` in total.
+        total = total.saturating_add(record.size);
+        if total > limit {
+            return Err(DataError::new(
+                file,
+                format!(
+                    "the archive inflates to more than {} MiB, the limit for a dataset",
+                    limit >> 20
+                ),
+            ));
+        }
+        let raw = entry_bytes(bytes, &record, file)?;
+        let data = inflate_entry(raw, &record, file)?;
+        out.push(Entry {
+            name: record.name,
+            data,
+        });
+    }
+    Ok(out)
+}
+
+/// The error for an archive whose directory structures are missing or cut short: one message for
+/// every such case, since a truncated download is by far the likeliest cause.
+fn truncated_zip(file: &str) -> DataError {
+    DataError::new(
+        file,
+        "the ZIP archive is truncated or corrupt (central directory not found)",
+    )
+}
+
+/// Finds the end-of-central-directory record and returns the number of entries and the offset of
+/// the central directory. ZIP64 archives are refused here, before any of their fields are trusted.
+fn find_central_directory(bytes: &[u8], file: &str) -> Result<(u16, usize), DataError> {
+    let short = || truncated_zip(file);
     // The end-of-central-directory record is 22 bytes plus a comment of up to 64 KiB: search backwards.
     if bytes.len() < 22 {
         return Err(short());
@@ -45,102 +84,139 @@ fn read_zip(bytes: &[u8], file: &str, limit: usize) -> Result<Vec<Entry>, DataEr
     let cd_offset = u32_at(bytes, eocd + 16).ok_or_else(short)?;
     let zip64_locator = eocd >= 20 && u32_at(bytes, eocd - 20) == Some(ZIP64_LOCATOR_SIG);
     if zip64_locator || entries == 0xffff || cd_size == u32::MAX || cd_offset == u32::MAX {
-        return Err(err(
-            "ZIP64 archives (over 4 GiB or 65535 files) are not supported".into(),
+        return Err(DataError::new(
+            file,
+            "ZIP64 archives (over 4 GiB or 65535 files) are not supported",
         ));
     }
-    let mut at = cd_offset as usize;
-    let mut out = Vec::new();
-    let mut total = 0usize;
-    for _ in 0..entries {
-        let field16 = |o: usize| u16_at(bytes, at + o).ok_or_else(short);
-        let field32 = |o: usize| u32_at(bytes, at + o).ok_or_else(short);
-        if field32(0)? != CENTRAL_SIG {
-            return Err(short());
-        }
-        let flags = field16(8)?;
-        let method = field16(10)?;
-        let crc = field32(16)?;
-        let compressed = field32(20)?;
-        let size = field32(24)?;
-        let name_len = field16(28)? as usize;
-        let extra_len = field16(30)? as usize;
-        let comment_len = field16(32)? as usize;
-        let local = field32(42)?;
-        let name_bytes = bytes.get(at + 46..at + 46 + name_len).ok_or_else(short)?;
-        let name = String::from_utf8_lossy(name_bytes).into_owned();
-        at += 46 + name_len + extra_len + comment_len;
-        if compressed == u32::MAX || size == u32::MAX || local == u32::MAX {
-            return Err(err(format!(
-                "entry '{name}' uses ZIP64 sizes, which are not supported"
-            )));
-        }
-        if flags & 1 != 0 {
-            return Err(err(format!(
-                "entry '{name}' is encrypted; save the arrays without a password"
-            )));
-        }
-        let (compressed, size, local) = (compressed as usize, size as usize, local as usize);
-        total = total.saturating_add(size);
-        if total > limit {
-            return Err(err(format!(
-                "the archive inflates to more than {} MiB, the limit for a dataset",
-                limit >> 20
-            )));
-        }
-        let bad_local = || {
-            err(format!(
-                "entry '{name}': local header is missing or corrupt"
-            ))
-        };
-        if u32_at(bytes, local) != Some(LOCAL_SIG) {
-            return Err(bad_local());
-        }
-        // The local header repeats name and extra field with lengths of its own (the extra field
-        // differs when NumPy forces ZIP64 local records); the sizes come from the central directory.
-        let local_name = u16_at(bytes, local + 26).ok_or_else(bad_local)? as usize;
-        let local_extra = u16_at(bytes, local + 28).ok_or_else(bad_local)? as usize;
-        let start = local + 30 + local_name + local_extra;
-        let raw = start
-            .checked_add(compressed)
-            .and_then(|end| bytes.get(start..end))
-            .ok_or_else(|| {
-                err(format!(
-                    "entry '{name}': its {compressed} bytes lie outside the archive"
-                ))
-            })?;
-        let data = match method {
-            0 => {
-                if compressed != size {
-                    return Err(err(format!("entry '{name}': stored entry sizes disagree")));
-                }
-                raw.to_vec()
-            }
-            8 => {
-                let what = format!("entry '{name}'");
-                let data = read_bounded(flate2::read::DeflateDecoder::new(raw), size, &what, file)?;
-                if data.len() != size {
-                    return Err(err(format!(
-                        "entry '{name}' inflates to {} bytes, not the {size} its directory says",
-                        data.len()
-                    )));
-                }
-                data
-            }
-            m => {
-                return Err(err(format!(
-                    "entry '{name}' uses compression method {m}; only stored (0) and deflate (8) are supported"
-                )))
-            }
-        };
-        let mut hasher = flate2::Crc::new();
-        hasher.update(&data);
-        if hasher.sum() != crc {
-            return Err(err(format!("entry '{name}' is corrupt (CRC-32 mismatch)")));
-        }
-        out.push(Entry { name, data });
+    Ok((entries, cd_offset as usize))
+}
+
+/// What the central directory says about one entry, with its sizes already known not to be ZIP64
+/// markers and the entry known not to be encrypted.
+struct CentralRecord {
+    name: String,
+    method: u16,
+    crc: u32,
+    compressed: usize,
+    size: usize,
+    /// Offset of the entry's local header.
+    local: usize,
+}
+
+/// Parses the central directory record at `at`; returns it and the offset of the next record.
+fn read_central_record(
+    bytes: &[u8],
+    at: usize,
+    file: &str,
+) -> Result<(CentralRecord, usize), DataError> {
+    let err = |p: String| DataError::new(file, p);
+    let short = || truncated_zip(file);
+    let field16 = |o: usize| u16_at(bytes, at + o).ok_or_else(short);
+    let field32 = |o: usize| u32_at(bytes, at + o).ok_or_else(short);
+    if field32(0)? != CENTRAL_SIG {
+        return Err(short());
     }
-    Ok(out)
+    let flags = field16(8)?;
+    let method = field16(10)?;
+    let crc = field32(16)?;
+    let compressed = field32(20)?;
+    let size = field32(24)?;
+    let name_len = field16(28)? as usize;
+    let extra_len = field16(30)? as usize;
+    let comment_len = field16(32)? as usize;
+    let local = field32(42)?;
+    let name_bytes = bytes.get(at + 46..at + 46 + name_len).ok_or_else(short)?;
+    let name = String::from_utf8_lossy(name_bytes).into_owned();
+    let next = at + 46 + name_len + extra_len + comment_len;
+    if compressed == u32::MAX || size == u32::MAX || local == u32::MAX {
+        return Err(err(format!(
+            "entry '{name}' uses ZIP64 sizes, which are not supported"
+        )));
+    }
+    if flags & 1 != 0 {
+        return Err(err(format!(
+            "entry '{name}' is encrypted; save the arrays without a password"
+        )));
+    }
+    let record = CentralRecord {
+        name,
+        method,
+        crc,
+        compressed: compressed as usize,
+        size: size as usize,
+        local: local as usize,
+    };
+    Ok((record, next))
+}
+
+/// The entry's bytes as stored (compressed or not), found through its local header.
+fn entry_bytes<'a>(
+    bytes: &'a [u8],
+    record: &CentralRecord,
+    file: &str,
+) -> Result<&'a [u8], DataError> {
+    let (name, local, compressed) = (&record.name, record.local, record.compressed);
+    let bad_local = || {
+        DataError::new(
+            file,
+            format!("entry '{name}': local header is missing or corrupt"),
+        )
+    };
+    if u32_at(bytes, local) != Some(LOCAL_SIG) {
+        return Err(bad_local());
+    }
+    // The local header repeats name and extra field with lengths of its own (the extra field
+    // differs when NumPy forces ZIP64 local records); the sizes come from the central directory.
+    let local_name = u16_at(bytes, local + 26).ok_or_else(bad_local)? as usize;
+    let local_extra = u16_at(bytes, local + 28).ok_or_else(bad_local)? as usize;
+    let start = local + 30 + local_name + local_extra;
+    start
+        .checked_add(compressed)
+        .and_then(|end| bytes.get(start..end))
+        .ok_or_else(|| {
+            DataError::new(
+                file,
+                format!("entry '{name}': its {compressed} bytes lie outside the archive"),
+            )
+        })
+}
+
+/// The entry's contents: stored bytes copied or deflate inflated, never past the size the
+/// directory gives, then checked against the directory's CRC-32.
+fn inflate_entry(raw: &[u8], record: &CentralRecord, file: &str) -> Result<Vec<u8>, DataError> {
+    let err = |p: String| DataError::new(file, p);
+    let (name, size) = (&record.name, record.size);
+    let data = match record.method {
+        0 => {
+            if record.compressed != size {
+                return Err(err(format!("entry '{name}': stored entry sizes disagree")));
+            }
+            raw.to_vec()
+        }
+        8 => {
+            let what = format!("entry '{name}'");
+            let data = read_bounded(flate2::read::DeflateDecoder::new(raw), size, &what, file)?;
+            if data.len() != size {
+                return Err(err(format!(
+                    "entry '{name}' inflates to {} bytes, not the {size} its directory says",
+                    data.len()
+                )));
+            }
+            data
+        }
+        m => {
+            return Err(err(format!(
+                "entry '{name}' uses compression method {m}; only stored (0) and deflate (8) are supported"
+            )))
+        }
+    };
+    let mut hasher = flate2::Crc::new();
+    hasher.update(&data);
+    if hasher.sum() != record.crc {
+        return Err(err(format!("entry '{name}' is corrupt (CRC-32 mismatch)")));
+    }
+    Ok(data)
 }
 
 /// Element types a `.npy` array may have here.
