@@ -399,96 +399,131 @@ enum PyValue {
 /// Parses the Python dict literal of a `.npy` header: string keys, values that are strings,
 /// booleans or tuples of non-negative integers; anything else is an error.
 fn parse_py_dict(s: &str) -> Result<Vec<(String, PyValue)>, String> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let skip_ws = |i: &mut usize| {
-        while *i < b.len() && (b[*i] as char).is_ascii_whitespace() {
-            *i += 1;
-        }
-    };
-    let expect = |i: &mut usize, c: u8| -> Result<(), String> {
-        skip_ws(i);
-        if b.get(*i) == Some(&c) {
-            *i += 1;
-            Ok(())
-        } else {
-            Err(format!("expected '{}' at column {}", c as char, *i))
-        }
-    };
-    let string = |i: &mut usize| -> Result<String, String> {
-        skip_ws(i);
-        let q = *b.get(*i).ok_or("unexpected end")?;
-        if q != b'\'' && q != b'"' {
-            return Err(format!("expected a string at column {}", *i));
-        }
-        let start = *i + 1;
-        let len = b[start..]
-            .iter()
-            .position(|&c| c == q)
-            .ok_or("unterminated string")?;
-        *i = start + len + 1;
-        Ok(s[start..start + len].to_string())
-    };
-    expect(&mut i, b'{')?;
+    let mut c = Cursor { s, i: 0 };
+    c.expect(b'{')?;
     let mut out = Vec::new();
     loop {
-        skip_ws(&mut i);
-        if b.get(i) == Some(&b'}') {
+        c.skip_ws();
+        if c.peek() == Some(b'}') {
             break;
         }
-        let key = string(&mut i)?;
-        expect(&mut i, b':')?;
-        skip_ws(&mut i);
-        let value = match b.get(i) {
-            Some(b'\'') | Some(b'"') => PyValue::Str(string(&mut i)?),
-            Some(b'(') => {
-                i += 1;
-                let mut dims = Vec::new();
-                loop {
-                    skip_ws(&mut i);
-                    match b.get(i) {
-                        Some(b')') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(c) if c.is_ascii_digit() => {
-                            let start = i;
-                            while i < b.len() && b[i].is_ascii_digit() {
-                                i += 1;
-                            }
-                            let d = s[start..i]
-                                .parse::<usize>()
-                                .map_err(|_| "a dimension is too large")?;
-                            dims.push(d);
-                            skip_ws(&mut i);
-                            if b.get(i) == Some(&b',') {
-                                i += 1;
-                            }
-                        }
-                        _ => return Err(format!("unexpected character in shape at column {i}")),
-                    }
-                }
-                PyValue::Tuple(dims)
-            }
-            _ if s[i..].starts_with("True") => {
-                i += 4;
-                PyValue::Bool(true)
-            }
-            _ if s[i..].starts_with("False") => {
-                i += 5;
-                PyValue::Bool(false)
-            }
-            _ => return Err(format!("unexpected value for '{key}' at column {i}")),
-        };
+        let key = c.string()?;
+        c.expect(b':')?;
+        let value = c.value(&key)?;
         out.push((key, value));
-        skip_ws(&mut i);
-        match b.get(i) {
-            Some(b',') => i += 1,
+        c.skip_ws();
+        match c.peek() {
+            Some(b',') => c.i += 1,
             Some(b'}') => break,
-            _ => return Err(format!("expected ',' or '}}' at column {i}")),
+            _ => return Err(format!("expected ',' or '}}' at column {}", c.i)),
         }
     }
     Ok(out)
+}
+
+/// A position in a `.npy` header while [`parse_py_dict`] reads it. Errors name the column, so a
+/// damaged header can be found by eye; `i` only ever stops on ASCII bytes, so slicing at it is safe.
+struct Cursor<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        let b = self.s.as_bytes();
+        while self.i < b.len() && (b[self.i] as char).is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    /// Skips whitespace, then consumes `c` or fails.
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        self.skip_ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(format!("expected '{}' at column {}", c as char, self.i))
+        }
+    }
+
+    /// A quoted string in single or double quotes. Escapes are not read: a header's strings are
+    /// key names and dtype codes.
+    fn string(&mut self) -> Result<String, String> {
+        self.skip_ws();
+        let q = self.peek().ok_or("unexpected end")?;
+        if q != b'\'' && q != b'"' {
+            return Err(format!("expected a string at column {}", self.i));
+        }
+        let start = self.i + 1;
+        let len = self.s.as_bytes()[start..]
+            .iter()
+            .position(|&c| c == q)
+            .ok_or("unterminated string")?;
+        self.i = start + len + 1;
+        Ok(self.s[start..start + len].to_string())
+    }
+
+    /// The value after `key:`: a string, a tuple of dimensions, `True` or `False`.
+    fn value(&mut self, key: &str) -> Result<PyValue, String> {
+        self.skip_ws();
+        Ok(match self.peek() {
+            Some(b'\'') | Some(b'"') => PyValue::Str(self.string()?),
+            Some(b'(') => {
+                self.i += 1;
+                PyValue::Tuple(self.dims()?)
+            }
+            _ if self.s[self.i..].starts_with("True") => {
+                self.i += 4;
+                PyValue::Bool(true)
+            }
+            _ if self.s[self.i..].starts_with("False") => {
+                self.i += 5;
+                PyValue::Bool(false)
+            }
+            _ => return Err(format!("unexpected value for '{key}' at column {}", self.i)),
+        })
+    }
+
+    /// The non-negative integers of a shape tuple up to its `)` (the `(` already consumed); a
+    /// trailing comma is allowed, as in `(5,)`.
+    fn dims(&mut self) -> Result<Vec<usize>, String> {
+        let b = self.s.as_bytes();
+        let mut dims = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b')') => {
+                    self.i += 1;
+                    return Ok(dims);
+                }
+                Some(c) if c.is_ascii_digit() => {
+                    let start = self.i;
+                    while self.i < b.len() && b[self.i].is_ascii_digit() {
+                        self.i += 1;
+                    }
+                    let d = self.s[start..self.i]
+                        .parse::<usize>()
+                        .map_err(|_| "a dimension is too large")?;
+                    dims.push(d);
+                    self.skip_ws();
+                    if self.peek() == Some(b',') {
+                        self.i += 1;
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "unexpected character in shape at column {}",
+                        self.i
+                    ))
+                }
+            }
+        }
+    }
 }
 
 /// Reads a NumPy `.npz` with `x_train`, `y_train` and optionally `x_test`, `y_test`.
