@@ -4,7 +4,7 @@
 
 use super::{
     check_dims, check_num_classes, gather, read_bounded, stratified_split, DataError, Dataset,
-    MAX_CLASSES, MAX_DECOMPRESSED, MAX_IMAGES,
+    Split, MAX_CLASSES, MAX_DECOMPRESSED, MAX_IMAGES,
 };
 
 /// The files of a ZIP archive, inflated, by name.
@@ -543,14 +543,63 @@ pub(crate) fn read_npz_limited(
     seed: u64,
     limit: usize,
 ) -> Result<Dataset, DataError> {
-    let err = |p: String| DataError::new(file, p);
     if !bytes.starts_with(b"PK") {
-        return Err(err(
-            "not an NPZ file: it does not start with the ZIP signature \"PK\"".into(),
+        return Err(DataError::new(
+            file,
+            "not an NPZ file: it does not start with the ZIP signature \"PK\"",
         ));
     }
     let entries = read_zip(bytes, file, limit)?;
-    let find = |key: &str| -> Result<Option<Npy<'_>>, DataError> {
+    let arrays = find_arrays(&entries, file)?;
+    let x_test = arrays.test.as_ref().map(|(x, _)| x);
+    let (height, width, channels) = image_dims(&arrays.x_train, x_test, file)?;
+    let scale = pixel_scale(&arrays.x_train, x_test, file)?;
+
+    let (x_train, y_train) = (&arrays.x_train, &arrays.y_train);
+    let mut x_all = to_pixels(x_train, "x_train", scale, file)?;
+    let mut y_all = labels(y_train, "y_train", x_train.shape[0], file)?;
+    let n_train = y_all.len();
+    if let Some((xt, yt)) = &arrays.test {
+        x_all.extend(to_pixels(xt, "x_test", scale, file)?);
+        y_all.extend(labels(yt, "y_test", xt.shape[0], file)?);
+    }
+    let k = y_all.iter().max().map_or(0, |&m| m + 1);
+    check_num_classes(k, file)?;
+    let labels_u8: Vec<u8> = y_all.iter().map(|&l| l as u8).collect();
+    let test_from = arrays.test.is_some().then_some(n_train);
+    let image_len = height * width * channels;
+    let (train, test, notes) = train_test(&x_all, &labels_u8, image_len, test_from, k, seed);
+    let name = file.split('/').next_back().unwrap_or(file);
+    let name = name.strip_suffix(".npz").unwrap_or(name).to_string();
+    let ds = Dataset {
+        name,
+        width,
+        height,
+        channels,
+        class_names: (0..k).map(|c| c.to_string()).collect(),
+        train,
+        test,
+        source: String::new(),
+        license: String::new(),
+        notes,
+    };
+    ds.validate(file)?;
+    Ok(ds)
+}
+
+/// The arrays a dataset is made of: training images and labels, and the test pair when the
+/// archive has both of its arrays.
+struct Arrays<'a> {
+    x_train: Npy<'a>,
+    y_train: Npy<'a>,
+    test: Option<(Npy<'a>, Npy<'a>)>,
+}
+
+/// Finds and parses the dataset's arrays among the archive's entries. A test split needs both of
+/// its arrays: one without the other is more likely a mistake than an intent, so it is refused.
+fn find_arrays<'a>(entries: &'a [Entry], file: &str) -> Result<Arrays<'a>, DataError> {
+    let err = |p: String| DataError::new(file, p);
+    let find = |key: &str| -> Result<Option<Npy<'a>>, DataError> {
         let with_ext = format!("{key}.npy");
         match entries.iter().find(|e| e.name == with_ext || e.name == key) {
             None => Ok(None),
@@ -568,89 +617,92 @@ pub(crate) fn read_npz_limited(
     };
     let x_train = find("x_train")?.ok_or_else(|| missing("x_train"))?;
     let y_train = find("y_train")?.ok_or_else(|| missing("y_train"))?;
-    let x_test = find("x_test")?;
-    let y_test = find("y_test")?;
-    if x_test.is_some() != y_test.is_some() {
-        let (has, lacks) = if x_test.is_some() {
-            ("x_test", "y_test")
-        } else {
-            ("y_test", "x_test")
-        };
-        return Err(err(format!("the archive has '{has}' but no '{lacks}'")));
-    }
+    let test = match (find("x_test")?, find("y_test")?) {
+        (Some(x), Some(y)) => Some((x, y)),
+        (None, None) => None,
+        (x_test, _) => {
+            let (has, lacks) = if x_test.is_some() {
+                ("x_test", "y_test")
+            } else {
+                ("y_test", "x_test")
+            };
+            return Err(err(format!("the archive has '{has}' but no '{lacks}'")));
+        }
+    };
+    Ok(Arrays {
+        x_train,
+        y_train,
+        test,
+    })
+}
 
-    let (height, width, channels) = image_shape(&x_train, "x_train", file)?;
-    if let Some(xt) = &x_test {
+/// (height, width, channels) of the images, which both splits must share, within the lab's limits.
+fn image_dims(
+    x_train: &Npy,
+    x_test: Option<&Npy>,
+    file: &str,
+) -> Result<(usize, usize, usize), DataError> {
+    let (height, width, channels) = image_shape(x_train, "x_train", file)?;
+    if let Some(xt) = x_test {
         let dims = image_shape(xt, "x_test", file)?;
         if dims != (height, width, channels) {
-            return Err(err(format!(
-                "x_test has shape {} but x_train has images of {height}x{width}x{channels}",
-                xt.shape_text()
-            )));
+            return Err(DataError::new(
+                file,
+                format!(
+                    "x_test has shape {} but x_train has images of {height}x{width}x{channels}",
+                    xt.shape_text()
+                ),
+            ));
         }
     }
     check_dims(width, height, channels, file)?;
+    Ok((height, width, channels))
+}
 
-    // One scaling rule for both splits, so equal floats give equal bytes in train and test.
+/// The factor float images are multiplied by: 255 when no float pixel of either split exceeds 1.0,
+/// else 1. One scaling rule for both splits, so equal floats give equal bytes in train and test.
+fn pixel_scale(x_train: &Npy, x_test: Option<&Npy>, file: &str) -> Result<f64, DataError> {
     let mut max = f64::NEG_INFINITY;
-    for x in std::iter::once(&x_train).chain(x_test.as_ref()) {
+    for x in std::iter::once(x_train).chain(x_test) {
         if x.dtype.is_float() {
             for i in 0..x.len() {
                 let v = x.get(i);
                 if v.is_nan() {
-                    return Err(err("the images contain NaN".into()));
+                    return Err(DataError::new(file, "the images contain NaN"));
                 }
                 max = max.max(v);
             }
         }
     }
-    let scale = if max <= 1.0 { 255.0 } else { 1.0 };
+    Ok(if max <= 1.0 { 255.0 } else { 1.0 })
+}
 
-    let mut x_all = to_pixels(&x_train, "x_train", scale, file)?;
-    let mut y_all = labels(&y_train, "y_train", x_train.shape[0], file)?;
-    let n_train = y_all.len();
-    if let (Some(xt), Some(yt)) = (&x_test, &y_test) {
-        x_all.extend(to_pixels(xt, "x_test", scale, file)?);
-        y_all.extend(labels(yt, "y_test", xt.shape[0], file)?);
-    }
-    let k = y_all.iter().max().map_or(0, |&m| m + 1);
-    check_num_classes(k, file)?;
-    let labels_u8: Vec<u8> = y_all.iter().map(|&l| l as u8).collect();
-    let image_len = height * width * channels;
+/// Train and test splits of all the images (train first), and the notes that say how they were
+/// made: the file's own split when it has test arrays (`test_from` is where they start), else a
+/// stratified 80/20 split drawn from `seed`.
+fn train_test(
+    pixels: &[u8],
+    labels: &[u8],
+    image_len: usize,
+    test_from: Option<usize>,
+    k: usize,
+    seed: u64,
+) -> (Split, Split, Vec<String>) {
     let mut notes = Vec::new();
-    let (train, test) = if x_test.is_some() {
-        let train_idx: Vec<usize> = (0..n_train).collect();
-        let test_idx: Vec<usize> = (n_train..labels_u8.len()).collect();
-        (
-            gather(&x_all, &labels_u8, image_len, &train_idx),
-            gather(&x_all, &labels_u8, image_len, &test_idx),
-        )
-    } else {
-        let (tr, te) = stratified_split(&labels_u8, k, seed);
-        notes.push(format!(
-            "no test split in file: made a seeded stratified 80/20 split (seed {seed})"
-        ));
-        (
-            gather(&x_all, &labels_u8, image_len, &tr),
-            gather(&x_all, &labels_u8, image_len, &te),
-        )
+    let (train_idx, test_idx) = match test_from {
+        Some(n_train) => ((0..n_train).collect(), (n_train..labels.len()).collect()),
+        None => {
+            notes.push(format!(
+                "no test split in file: made a seeded stratified 80/20 split (seed {seed})"
+            ));
+            stratified_split(labels, k, seed)
+        }
     };
-    let name = file.split('/').next_back().unwrap_or(file);
-    let name = name.strip_suffix(".npz").unwrap_or(name).to_string();
-    let ds = Dataset {
-        name,
-        width,
-        height,
-        channels,
-        class_names: (0..k).map(|c| c.to_string()).collect(),
-        train,
-        test,
-        source: String::new(),
-        license: String::new(),
+    (
+        gather(pixels, labels, image_len, &train_idx),
+        gather(pixels, labels, image_len, &test_idx),
         notes,
-    };
-    ds.validate(file)?;
-    Ok(ds)
+    )
 }
 
 /// (height, width, channels) of an image array shaped (N, H, W) or (N, H, W, C).
