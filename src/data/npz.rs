@@ -1,6 +1,19 @@
 //! NumPy `.npz` archives (`np.savez` / `np.savez_compressed`) holding `x_train`, `y_train` and
 //! optionally `x_test`, `y_test`: a minimal ZIP reader (central directory, stored and deflate entries)
 //! and a `.npy` parser for the few little-endian dtypes datasets use.
+//!
+//! Why hand-written rather than the `npyz` and `zip` crates: the reader needs only stored and
+//! deflate entries and little-endian integer, float and bool arrays, and it must refuse hostile
+//! bytes (anything dropped on the page) with bounded allocations and checked sizes — the inflated
+//! total is capped before anything is inflated, and `tests/data_fuzz.rs` and `tests/data_npz.rs`
+//! pin that behaviour, so a replacement would have to be held to the same tests. What the
+//! crates would add, per `cargo info` (npyz 0.9.1, zip 9.8.2): `npyz` reads `.npz` only through
+//! its `npz` feature, which depends on `zip` 0.6, and it always depends on `byteorder`,
+//! `num-bigint` and `py_literal`; `zip`'s default features enable AES encryption, bzip2, deflate64,
+//! LZMA/xz, PPMd, zstd and `time`, and even without them it lists ten crates it always depends on
+//! (among them `getrandom`, `indexmap`, `memchr` and `typed-path`). This module needs only
+//! `flate2`, already a dependency for gzipped IMDS files. The effect on the wasm module's size
+//! has not been measured.
 
 use super::{
     check_dims, check_num_classes, gather, read_bounded, stratified_split, DataError, Dataset,
