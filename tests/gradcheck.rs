@@ -33,9 +33,8 @@ fn reference_trace(spec: &NetSpec, params: &[f64], x: &[f64], batch: usize) -> V
     let mut cur = x.to_vec();
     let mut at = 0;
     for (layer, plan) in spec.layers.iter().zip(&plans) {
-        let (i, o) = (plan.input, plan.output);
-        let mut next = vec![0.0; batch * o.len()];
-        match *layer {
+        let shapes = (plan.input, plan.output);
+        let next = match *layer {
             LayerSpec::Conv {
                 kernel,
                 stride,
@@ -47,86 +46,101 @@ fn reference_trace(spec: &NetSpec, params: &[f64], x: &[f64], batch: usize) -> V
                 } else {
                     0
                 } as isize;
-                let w = &params[at..];
-                let bias_at = kernel * kernel * i.channels * o.channels;
-                for b in 0..batch {
-                    for oy in 0..o.height {
-                        for ox in 0..o.width {
-                            for f in 0..o.channels {
-                                let mut s = w[bias_at + f];
-                                for ky in 0..kernel {
-                                    for kx in 0..kernel {
-                                        let iy = (oy * stride + ky) as isize - pad;
-                                        let ix = (ox * stride + kx) as isize - pad;
-                                        if iy < 0
-                                            || ix < 0
-                                            || iy >= i.height as isize
-                                            || ix >= i.width as isize
-                                        {
-                                            continue;
-                                        }
-                                        for c in 0..i.channels {
-                                            let xv = cur[((b * i.height + iy as usize) * i.width
-                                                + ix as usize)
-                                                * i.channels
-                                                + c];
-                                            s += xv
-                                                * w[((ky * kernel + kx) * i.channels + c)
-                                                    * o.channels
-                                                    + f];
-                                        }
-                                    }
-                                }
-                                next[((b * o.height + oy) * o.width + ox) * o.channels + f] = s;
-                            }
-                        }
-                    }
-                }
+                reference_conv(&cur, &params[at..], shapes, (kernel, stride, pad), batch)
             }
-            LayerSpec::MaxPool { size } => {
-                for b in 0..batch {
-                    for oy in 0..o.height {
-                        for ox in 0..o.width {
-                            for c in 0..o.channels {
-                                let mut m = f64::NEG_INFINITY;
-                                for dy in 0..size {
-                                    for dx in 0..size {
-                                        m = m.max(
-                                            cur[((b * i.height + oy * size + dy) * i.width
-                                                + ox * size
-                                                + dx)
-                                                * i.channels
-                                                + c],
-                                        );
-                                    }
-                                }
-                                next[((b * o.height + oy) * o.width + ox) * o.channels + c] = m;
-                            }
-                        }
-                    }
-                }
-            }
-            LayerSpec::Relu => next = cur.iter().map(|v| v.max(0.0)).collect(),
-            LayerSpec::Flatten | LayerSpec::Dropout { .. } => next = cur.clone(),
+            LayerSpec::MaxPool { size } => reference_max_pool(&cur, shapes, size, batch),
+            LayerSpec::Relu => cur.iter().map(|v| v.max(0.0)).collect(),
+            LayerSpec::Flatten | LayerSpec::Dropout { .. } => cur.clone(),
             LayerSpec::Dense { units } => {
-                let n_in = i.len();
-                let w = &params[at..];
-                for b in 0..batch {
-                    for u in 0..units {
-                        let mut s = w[n_in * units + u];
-                        for k in 0..n_in {
-                            s += cur[b * n_in + k] * w[k * units + u];
-                        }
-                        next[b * units + u] = s;
-                    }
-                }
+                reference_dense(&cur, &params[at..], plan.input.len(), units, batch)
             }
-        }
+        };
         at += plan.params;
         cur = next;
         trace.push(cur.clone());
     }
     trace
+}
+
+/// A convolution by its definition: for each output value, the bias plus the sum over the
+/// kernel's taps that fall inside the (implicitly zero-padded) input.
+fn reference_conv(
+    cur: &[f64],
+    w: &[f64],
+    (i, o): (Shape, Shape),
+    (kernel, stride, pad): (usize, usize, isize),
+    batch: usize,
+) -> Vec<f64> {
+    let mut next = vec![0.0; batch * o.len()];
+    let bias_at = kernel * kernel * i.channels * o.channels;
+    for b in 0..batch {
+        for oy in 0..o.height {
+            for ox in 0..o.width {
+                for f in 0..o.channels {
+                    let mut s = w[bias_at + f];
+                    for ky in 0..kernel {
+                        for kx in 0..kernel {
+                            let iy = (oy * stride + ky) as isize - pad;
+                            let ix = (ox * stride + kx) as isize - pad;
+                            if iy < 0 || ix < 0 || iy >= i.height as isize || ix >= i.width as isize
+                            {
+                                continue;
+                            }
+                            for c in 0..i.channels {
+                                let xv = cur[((b * i.height + iy as usize) * i.width
+                                    + ix as usize)
+                                    * i.channels
+                                    + c];
+                                s += xv * w[((ky * kernel + kx) * i.channels + c) * o.channels + f];
+                            }
+                        }
+                    }
+                    next[((b * o.height + oy) * o.width + ox) * o.channels + f] = s;
+                }
+            }
+        }
+    }
+    next
+}
+
+/// Max-pooling over non-overlapping `size × size` windows.
+fn reference_max_pool(cur: &[f64], (i, o): (Shape, Shape), size: usize, batch: usize) -> Vec<f64> {
+    let mut next = vec![0.0; batch * o.len()];
+    for b in 0..batch {
+        for oy in 0..o.height {
+            for ox in 0..o.width {
+                for c in 0..o.channels {
+                    let mut m = f64::NEG_INFINITY;
+                    for dy in 0..size {
+                        for dx in 0..size {
+                            m = m.max(
+                                cur[((b * i.height + oy * size + dy) * i.width + ox * size + dx)
+                                    * i.channels
+                                    + c],
+                            );
+                        }
+                    }
+                    next[((b * o.height + oy) * o.width + ox) * o.channels + c] = m;
+                }
+            }
+        }
+    }
+    next
+}
+
+/// A dense layer: weights laid out `[input][unit]`, then one bias per unit.
+fn reference_dense(cur: &[f64], w: &[f64], n_in: usize, units: usize, batch: usize) -> Vec<f64> {
+    let mut next = vec![0.0; batch * units];
+    for b in 0..batch {
+        for u in 0..units {
+            let mut s = w[n_in * units + u];
+            for k in 0..n_in {
+                s += cur[b * n_in + k] * w[k * units + u];
+            }
+            next[b * units + u] = s;
+        }
+    }
+    next
 }
 
 /// The finite-difference step, and the least distance from a kink at which an input is used:

@@ -59,16 +59,37 @@ pub fn to_input(
     out_height: usize,
     channels: usize,
 ) -> Result<Option<Vec<u8>>, DataError> {
+    check_sizes(rgba.len(), width, height, out_width, out_height, channels)?;
+    let ink = dark_background_ink(rgba);
+    let Some(bbox) = ink_bounds(&ink, width, height) else {
+        return Ok(None);
+    };
+    let (dw, dh) = fitted_size(bbox.width, bbox.height, out_width, out_height);
+    let small = scale_box(&ink, width, &bbox, dw, dh);
+    Ok(Some(centre_by_mass(
+        &small, dw, dh, out_width, out_height, channels,
+    )))
+}
+
+/// Refuses canvases and inputs outside the sizes the lab handles, and a pixel buffer whose length
+/// does not match its canvas, before anything is allocated for them.
+fn check_sizes(
+    rgba_len: usize,
+    width: usize,
+    height: usize,
+    out_width: usize,
+    out_height: usize,
+    channels: usize,
+) -> Result<(), DataError> {
     let bad = |why: String| DataError::new("drawing", why);
     if width == 0 || height == 0 || width > MAX_CANVAS_SIDE || height > MAX_CANVAS_SIDE {
         return Err(bad(format!(
             "a {width} × {height} canvas (sides 1 to {MAX_CANVAS_SIDE})"
         )));
     }
-    if rgba.len() != width * height * 4 {
+    if rgba_len != width * height * 4 {
         return Err(bad(format!(
-            "{} bytes for a {width} × {height} RGBA canvas ({} expected)",
-            rgba.len(),
+            "{rgba_len} bytes for a {width} × {height} RGBA canvas ({} expected)",
             width * height * 4
         )));
     }
@@ -80,12 +101,30 @@ pub fn to_input(
             "an input of {out_width} × {out_height} × {channels} (sides 1 to {MAX_SIDE}, 1 to {MAX_CHANNELS} channels)"
         )));
     }
+    Ok(())
+}
+
+/// Steps 1 and 2: the ink of each pixel, inverted when the picture is mostly dark, so that ink is
+/// always bright on a dark background as in the training images.
+fn dark_background_ink(rgba: &[u8]) -> Vec<f32> {
     let mut ink = ink(rgba);
     let mean = ink.iter().map(|&v| v as f64).sum::<f64>() / ink.len() as f64;
     if mean > 127.5 {
         ink.iter_mut().for_each(|v| *v = 255.0 - *v);
     }
-    // The ink's bounding box.
+    ink
+}
+
+/// A rectangle of canvas pixels: its top-left corner and its size.
+struct InkBox {
+    x: usize,
+    y: usize,
+    width: usize,
+    height: usize,
+}
+
+/// The bounding box of the pixels with ink above [`INK_THRESHOLD`]; `None` when there are none.
+fn ink_bounds(ink: &[f32], width: usize, height: usize) -> Option<InkBox> {
     let (mut x0, mut y0, mut x1, mut y1) = (width, height, 0, 0);
     for (i, _) in ink.iter().enumerate().filter(|(_, &v)| v > INK_THRESHOLD) {
         let (x, y) = (i % width, i / width);
@@ -95,30 +134,57 @@ pub fn to_input(
         y1 = y1.max(y + 1);
     }
     if x1 <= x0 || y1 <= y0 {
-        return Ok(None);
+        return None;
     }
-    let (bw, bh) = (x1 - x0, y1 - y0);
+    Some(InkBox {
+        x: x0,
+        y: y0,
+        width: x1 - x0,
+        height: y1 - y0,
+    })
+}
+
+/// Step 3's target size: a `bw × bh` box scaled, aspect ratio kept, so its longer side is
+/// [`BOX_OF_28`]/28 of the output's smaller side (at least one pixel, at most the output).
+fn fitted_size(bw: usize, bh: usize, out_width: usize, out_height: usize) -> (usize, usize) {
     let side = ((out_width.min(out_height) * BOX_OF_28) as f64 / 28.0)
         .round()
         .max(1.0);
     let scale = side / bw.max(bh) as f64;
     let dw = ((bw as f64 * scale).round() as usize).clamp(1, out_width);
     let dh = ((bh as f64 * scale).round() as usize).clamp(1, out_height);
-    // Area-averaged scaling of the box to dw × dh.
-    let (sx, sy) = (spans(bw, dw), spans(bh, dh));
+    (dw, dh)
+}
+
+/// Step 3: the box's ink scaled to `dw × dh` by area averaging: each output pixel is the mean ink
+/// of the canvas area it covers, so no stroke is skipped as point sampling could skip it.
+fn scale_box(ink: &[f32], width: usize, bbox: &InkBox, dw: usize, dh: usize) -> Vec<f32> {
+    let (sx, sy) = (spans(bbox.width, dw), spans(bbox.height, dh));
     let mut small = vec![0f32; dw * dh];
     for (ty, ys) in sy.iter().enumerate() {
         for (tx, xs) in sx.iter().enumerate() {
             let mut v = 0.0;
             for &(y, wy) in ys {
                 for &(x, wx) in xs {
-                    v += wy * wx * ink[(y0 + y) * width + x0 + x];
+                    v += wy * wx * ink[(bbox.y + y) * width + bbox.x + x];
                 }
             }
             small[ty * dw + tx] = v;
         }
     }
-    // Centre of mass to the centre.
+    small
+}
+
+/// Step 4: the `dw × dh` ink placed in an empty output so that its centre of mass is the output's
+/// centre (as MNIST centred its digits), repeated over the channels; what falls outside is dropped.
+fn centre_by_mass(
+    small: &[f32],
+    dw: usize,
+    dh: usize,
+    out_width: usize,
+    out_height: usize,
+    channels: usize,
+) -> Vec<u8> {
     let (mut m, mut cx, mut cy) = (0f64, 0f64, 0f64);
     for (i, &v) in small.iter().enumerate() {
         let v = v as f64;
@@ -142,7 +208,7 @@ pub fn to_input(
         let at = (ty as usize * out_width + tx as usize) * channels;
         out[at..at + channels].fill(v.round().clamp(0.0, 255.0) as u8);
     }
-    Ok(Some(out))
+    out
 }
 
 #[cfg(test)]

@@ -80,6 +80,35 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 }
 
 fn read_raw(bytes: &[u8], file: &str) -> Result<Dataset, DataError> {
+    let header = read_header(bytes, file)?;
+    let shape = Shape::of(&header, file)?;
+    let train = read_split(bytes, file, "train", &header.train, &shape)?;
+    let test = read_split(bytes, file, "test", &header.test, &shape)?;
+
+    let mut notes = Vec::new();
+    if let Some(split) = header.split {
+        notes.push(format!("split: {split}"));
+    }
+    notes.extend(header.notes);
+    let ds = Dataset {
+        name: header.name,
+        width: shape.width,
+        height: shape.height,
+        channels: shape.channels,
+        class_names: header.class_names,
+        train,
+        test,
+        source: describe_source(&header.source),
+        license: header.license,
+        notes,
+    };
+    ds.validate(file)?;
+    Ok(ds)
+}
+
+/// Checks the preamble (magic, version, header length) and parses the JSON header. The length is
+/// checked against the file before it is used, since it comes from the (untrusted) file itself.
+fn read_header(bytes: &[u8], file: &str) -> Result<Header, DataError> {
     if bytes.len() < PREAMBLE || &bytes[..4] != MAGIC {
         return Err(DataError::new(
             file,
@@ -108,87 +137,85 @@ fn read_raw(bytes: &[u8], file: &str) -> Result<Dataset, DataError> {
                 ),
             )
         })?;
-    let header: Header = serde_json::from_slice(&bytes[PREAMBLE..header_end])
-        .map_err(|e| DataError::new(file, format!("the JSON header is invalid: {e}")))?;
+    serde_json::from_slice(&bytes[PREAMBLE..header_end])
+        .map_err(|e| DataError::new(file, format!("the JSON header is invalid: {e}")))
+}
 
-    let as_usize = |v: u64, what: &str| {
-        usize::try_from(v).map_err(|_| DataError::new(file, format!("{what} {v} is too large")))
-    };
-    let width = as_usize(header.width, "width")?;
-    let height = as_usize(header.height, "height")?;
-    let channels = as_usize(header.channels, "channels")?;
-    let num_classes = as_usize(header.num_classes, "num_classes")?;
-    if num_classes == 0 {
-        return Err(DataError::new(
-            file,
-            "the header says num_classes is 0: a dataset needs classes",
-        ));
-    }
-    check_num_classes(num_classes, file)?;
-    if header.class_names.len() != num_classes {
-        return Err(DataError::new(
-            file,
-            format!(
-                "the header lists {} class names but num_classes is {num_classes}",
-                header.class_names.len()
-            ),
-        ));
-    }
-    check_dims(width, height, channels, file)?;
-    let image_len = (width * height * channels) as u64;
+/// Image size and class count from the header, checked against the lab's limits before any split
+/// is read with them.
+struct Shape {
+    width: usize,
+    height: usize,
+    channels: usize,
+    num_classes: usize,
+}
 
-    let mut splits = Vec::with_capacity(2);
-    for (name, sh) in [("train", &header.train), ("test", &header.test)] {
-        splits.push(read_split(
-            bytes,
-            file,
-            name,
-            sh,
-            image_len,
+impl Shape {
+    fn of(header: &Header, file: &str) -> Result<Shape, DataError> {
+        let as_usize = |v: u64, what: &str| {
+            usize::try_from(v).map_err(|_| DataError::new(file, format!("{what} {v} is too large")))
+        };
+        let width = as_usize(header.width, "width")?;
+        let height = as_usize(header.height, "height")?;
+        let channels = as_usize(header.channels, "channels")?;
+        let num_classes = as_usize(header.num_classes, "num_classes")?;
+        if num_classes == 0 {
+            return Err(DataError::new(
+                file,
+                "the header says num_classes is 0: a dataset needs classes",
+            ));
+        }
+        check_num_classes(num_classes, file)?;
+        if header.class_names.len() != num_classes {
+            return Err(DataError::new(
+                file,
+                format!(
+                    "the header lists {} class names but num_classes is {num_classes}",
+                    header.class_names.len()
+                ),
+            ));
+        }
+        check_dims(width, height, channels, file)?;
+        Ok(Shape {
             width,
             height,
             channels,
             num_classes,
-        )?);
+        })
     }
-    let test = splits.pop().unwrap_or_default();
-    let train = splits.pop().unwrap_or_default();
 
-    let mut notes = Vec::new();
-    if let Some(split) = header.split {
-        notes.push(format!("split: {split}"));
+    /// Bytes per image; `check_dims` has bounded the product, so it cannot overflow.
+    fn image_len(&self) -> u64 {
+        (self.width * self.height * self.channels) as u64
     }
-    notes.extend(header.notes);
-    let ds = Dataset {
-        name: header.name,
-        width,
-        height,
-        channels,
-        class_names: header.class_names,
-        train,
-        test,
-        source: describe_source(&header.source),
-        license: header.license,
-        notes,
-    };
-    ds.validate(file)?;
-    Ok(ds)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Reads one split: its byte counts and offsets are checked before anything is copied, then its
+/// labels against the header's claims.
 fn read_split(
     bytes: &[u8],
     file: &str,
     name: &str,
     sh: &SplitHeader,
-    image_len: u64,
-    width: usize,
-    height: usize,
-    channels: usize,
-    num_classes: usize,
+    shape: &Shape,
 ) -> Result<Split, DataError> {
-    let len = bytes.len() as u64;
-    let need = sh.count.checked_mul(image_len).ok_or_else(|| {
+    let need = images_bytes(file, name, sh, shape)?;
+    let images = byte_range(bytes, file, name, sh.images_offset, need, "images")?;
+    let labels = byte_range(bytes, file, name, sh.labels_offset, sh.count, "labels")?;
+    let split = Split {
+        images: bytes[images].to_vec(),
+        labels: bytes[labels].to_vec(),
+    };
+    check_labels(&split.labels, shape.num_classes, name, file)?;
+    check_split_claims(&split, sh, shape.num_classes, name, file)?;
+    Ok(split)
+}
+
+/// The byte count of a split's images: count × image size, which must not overflow, must equal
+/// the header's `images_bytes`, and must be of at most [`MAX_IMAGES`] images.
+fn images_bytes(file: &str, name: &str, sh: &SplitHeader, shape: &Shape) -> Result<u64, DataError> {
+    let (width, height, channels) = (shape.width, shape.height, shape.channels);
+    let need = sh.count.checked_mul(shape.image_len()).ok_or_else(|| {
         DataError::new(
             file,
             format!(
@@ -215,29 +242,44 @@ fn read_split(
             ),
         ));
     }
-    let range = |offset: u64, n: u64, what: &str| -> Result<std::ops::Range<usize>, DataError> {
-        let end = offset.checked_add(n).ok_or_else(|| {
-            DataError::new(
-                file,
-                format!("{name} {what}: offset {offset} plus {n} bytes overflows"),
-            )
-        })?;
-        if end > len {
-            return Err(DataError::new(
-                file,
-                format!("{name} {what}: bytes {offset}..{end} lie outside the file ({len} bytes)"),
-            ));
-        }
-        // Both fit in the file's length, which is a usize.
-        Ok(offset as usize..end as usize)
-    };
-    let images = range(sh.images_offset, need, "images")?;
-    let labels = range(sh.labels_offset, sh.count, "labels")?;
-    let split = Split {
-        images: bytes[images].to_vec(),
-        labels: bytes[labels].to_vec(),
-    };
-    check_labels(&split.labels, num_classes, name, file)?;
+    Ok(need)
+}
+
+/// `offset..offset + n` as a range into the file, refused if it overflows or leaves the file.
+fn byte_range(
+    bytes: &[u8],
+    file: &str,
+    name: &str,
+    offset: u64,
+    n: u64,
+    what: &str,
+) -> Result<std::ops::Range<usize>, DataError> {
+    let len = bytes.len() as u64;
+    let end = offset.checked_add(n).ok_or_else(|| {
+        DataError::new(
+            file,
+            format!("{name} {what}: offset {offset} plus {n} bytes overflows"),
+        )
+    })?;
+    if end > len {
+        return Err(DataError::new(
+            file,
+            format!("{name} {what}: bytes {offset}..{end} lie outside the file ({len} bytes)"),
+        ));
+    }
+    // Both fit in the file's length, which is a usize.
+    Ok(offset as usize..end as usize)
+}
+
+/// Checks the header's optional claims about a split (`per_class` counts, `balanced_blocks`
+/// order) against its labels, so a header cannot describe data it does not hold.
+fn check_split_claims(
+    split: &Split,
+    sh: &SplitHeader,
+    num_classes: usize,
+    name: &str,
+    file: &str,
+) -> Result<(), DataError> {
     if let Some(per_class) = &sh.per_class {
         let counted = split.per_class(num_classes);
         if per_class.len() != num_classes
@@ -260,7 +302,7 @@ fn read_split(
             ),
         ));
     }
-    Ok(split)
+    Ok(())
 }
 
 /// One line of provenance from the header's `source`, which is a string or an object.

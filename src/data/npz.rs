@@ -1,10 +1,23 @@
 //! NumPy `.npz` archives (`np.savez` / `np.savez_compressed`) holding `x_train`, `y_train` and
 //! optionally `x_test`, `y_test`: a minimal ZIP reader (central directory, stored and deflate entries)
 //! and a `.npy` parser for the few little-endian dtypes datasets use.
+//!
+//! Why hand-written rather than the `npyz` and `zip` crates: the reader needs only stored and
+//! deflate entries and little-endian integer, float and bool arrays, and it must refuse hostile
+//! bytes (anything dropped on the page) with bounded allocations and checked sizes — the inflated
+//! total is capped before anything is inflated, and `tests/data_fuzz.rs` and `tests/data_npz.rs`
+//! pin that behaviour, so a replacement would have to be held to the same tests. What the
+//! crates would add, per `cargo info` (npyz 0.9.1, zip 9.8.2): `npyz` reads `.npz` only through
+//! its `npz` feature, which depends on `zip` 0.6, and it always depends on `byteorder`,
+//! `num-bigint` and `py_literal`; `zip`'s default features enable AES encryption, bzip2, deflate64,
+//! LZMA/xz, PPMd, zstd and `time`, and even without them it lists ten crates it always depends on
+//! (among them `getrandom`, `indexmap`, `memchr` and `typed-path`). This module needs only
+//! `flate2`, already a dependency for gzipped IMDS files. The effect on the wasm module's size
+//! has not been measured.
 
 use super::{
     check_dims, check_num_classes, gather, read_bounded, stratified_split, DataError, Dataset,
-    MAX_CLASSES, MAX_DECOMPRESSED, MAX_IMAGES,
+    Split, MAX_CLASSES, MAX_DECOMPRESSED, MAX_IMAGES,
 };
 
 /// The files of a ZIP archive, inflated, by name.
@@ -28,9 +41,48 @@ const LOCAL_SIG: u32 = 0x0403_4b50;
 
 /// Reads every entry of a ZIP archive through its central directory.
 fn read_zip(bytes: &[u8], file: &str, limit: usize) -> Result<Vec<Entry>, DataError> {
-    let err = |p: String| DataError::new(file, p);
-    let short =
-        || err("the ZIP archive is truncated or corrupt (central directory not found)".into());
+    let (entries, cd_offset) = find_central_directory(bytes, file)?;
+    let mut at = cd_offset;
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    for _ in 0..entries {
+        let (record, next) = read_central_record(bytes, at, file)?;
+        at = next;
+        // Checked against the directory's sizes before anything is inflated, so a hostile archive
+        // cannot make the reader allocate more than `limit` in total.
+        total = total.saturating_add(record.size);
+        if total > limit {
+            return Err(DataError::new(
+                file,
+                format!(
+                    "the archive inflates to more than {} MiB, the limit for a dataset",
+                    limit >> 20
+                ),
+            ));
+        }
+        let raw = entry_bytes(bytes, &record, file)?;
+        let data = inflate_entry(raw, &record, file)?;
+        out.push(Entry {
+            name: record.name,
+            data,
+        });
+    }
+    Ok(out)
+}
+
+/// The error for an archive whose directory structures are missing or cut short: one message for
+/// every such case, since a truncated download is by far the likeliest cause.
+fn truncated_zip(file: &str) -> DataError {
+    DataError::new(
+        file,
+        "the ZIP archive is truncated or corrupt (central directory not found)",
+    )
+}
+
+/// Finds the end-of-central-directory record and returns the number of entries and the offset of
+/// the central directory. ZIP64 archives are refused here, before any of their fields are trusted.
+fn find_central_directory(bytes: &[u8], file: &str) -> Result<(u16, usize), DataError> {
+    let short = || truncated_zip(file);
     // The end-of-central-directory record is 22 bytes plus a comment of up to 64 KiB: search backwards.
     if bytes.len() < 22 {
         return Err(short());
@@ -45,102 +97,139 @@ fn read_zip(bytes: &[u8], file: &str, limit: usize) -> Result<Vec<Entry>, DataEr
     let cd_offset = u32_at(bytes, eocd + 16).ok_or_else(short)?;
     let zip64_locator = eocd >= 20 && u32_at(bytes, eocd - 20) == Some(ZIP64_LOCATOR_SIG);
     if zip64_locator || entries == 0xffff || cd_size == u32::MAX || cd_offset == u32::MAX {
-        return Err(err(
-            "ZIP64 archives (over 4 GiB or 65535 files) are not supported".into(),
+        return Err(DataError::new(
+            file,
+            "ZIP64 archives (over 4 GiB or 65535 files) are not supported",
         ));
     }
-    let mut at = cd_offset as usize;
-    let mut out = Vec::new();
-    let mut total = 0usize;
-    for _ in 0..entries {
-        let field16 = |o: usize| u16_at(bytes, at + o).ok_or_else(short);
-        let field32 = |o: usize| u32_at(bytes, at + o).ok_or_else(short);
-        if field32(0)? != CENTRAL_SIG {
-            return Err(short());
-        }
-        let flags = field16(8)?;
-        let method = field16(10)?;
-        let crc = field32(16)?;
-        let compressed = field32(20)?;
-        let size = field32(24)?;
-        let name_len = field16(28)? as usize;
-        let extra_len = field16(30)? as usize;
-        let comment_len = field16(32)? as usize;
-        let local = field32(42)?;
-        let name_bytes = bytes.get(at + 46..at + 46 + name_len).ok_or_else(short)?;
-        let name = String::from_utf8_lossy(name_bytes).into_owned();
-        at += 46 + name_len + extra_len + comment_len;
-        if compressed == u32::MAX || size == u32::MAX || local == u32::MAX {
-            return Err(err(format!(
-                "entry '{name}' uses ZIP64 sizes, which are not supported"
-            )));
-        }
-        if flags & 1 != 0 {
-            return Err(err(format!(
-                "entry '{name}' is encrypted; save the arrays without a password"
-            )));
-        }
-        let (compressed, size, local) = (compressed as usize, size as usize, local as usize);
-        total = total.saturating_add(size);
-        if total > limit {
-            return Err(err(format!(
-                "the archive inflates to more than {} MiB, the limit for a dataset",
-                limit >> 20
-            )));
-        }
-        let bad_local = || {
-            err(format!(
-                "entry '{name}': local header is missing or corrupt"
-            ))
-        };
-        if u32_at(bytes, local) != Some(LOCAL_SIG) {
-            return Err(bad_local());
-        }
-        // The local header repeats name and extra field with lengths of its own (the extra field
-        // differs when NumPy forces ZIP64 local records); the sizes come from the central directory.
-        let local_name = u16_at(bytes, local + 26).ok_or_else(bad_local)? as usize;
-        let local_extra = u16_at(bytes, local + 28).ok_or_else(bad_local)? as usize;
-        let start = local + 30 + local_name + local_extra;
-        let raw = start
-            .checked_add(compressed)
-            .and_then(|end| bytes.get(start..end))
-            .ok_or_else(|| {
-                err(format!(
-                    "entry '{name}': its {compressed} bytes lie outside the archive"
-                ))
-            })?;
-        let data = match method {
-            0 => {
-                if compressed != size {
-                    return Err(err(format!("entry '{name}': stored entry sizes disagree")));
-                }
-                raw.to_vec()
-            }
-            8 => {
-                let what = format!("entry '{name}'");
-                let data = read_bounded(flate2::read::DeflateDecoder::new(raw), size, &what, file)?;
-                if data.len() != size {
-                    return Err(err(format!(
-                        "entry '{name}' inflates to {} bytes, not the {size} its directory says",
-                        data.len()
-                    )));
-                }
-                data
-            }
-            m => {
-                return Err(err(format!(
-                    "entry '{name}' uses compression method {m}; only stored (0) and deflate (8) are supported"
-                )))
-            }
-        };
-        let mut hasher = flate2::Crc::new();
-        hasher.update(&data);
-        if hasher.sum() != crc {
-            return Err(err(format!("entry '{name}' is corrupt (CRC-32 mismatch)")));
-        }
-        out.push(Entry { name, data });
+    Ok((entries, cd_offset as usize))
+}
+
+/// What the central directory says about one entry, with its sizes already known not to be ZIP64
+/// markers and the entry known not to be encrypted.
+struct CentralRecord {
+    name: String,
+    method: u16,
+    crc: u32,
+    compressed: usize,
+    size: usize,
+    /// Offset of the entry's local header.
+    local: usize,
+}
+
+/// Parses the central directory record at `at`; returns it and the offset of the next record.
+fn read_central_record(
+    bytes: &[u8],
+    at: usize,
+    file: &str,
+) -> Result<(CentralRecord, usize), DataError> {
+    let err = |p: String| DataError::new(file, p);
+    let short = || truncated_zip(file);
+    let field16 = |o: usize| u16_at(bytes, at + o).ok_or_else(short);
+    let field32 = |o: usize| u32_at(bytes, at + o).ok_or_else(short);
+    if field32(0)? != CENTRAL_SIG {
+        return Err(short());
     }
-    Ok(out)
+    let flags = field16(8)?;
+    let method = field16(10)?;
+    let crc = field32(16)?;
+    let compressed = field32(20)?;
+    let size = field32(24)?;
+    let name_len = field16(28)? as usize;
+    let extra_len = field16(30)? as usize;
+    let comment_len = field16(32)? as usize;
+    let local = field32(42)?;
+    let name_bytes = bytes.get(at + 46..at + 46 + name_len).ok_or_else(short)?;
+    let name = String::from_utf8_lossy(name_bytes).into_owned();
+    let next = at + 46 + name_len + extra_len + comment_len;
+    if compressed == u32::MAX || size == u32::MAX || local == u32::MAX {
+        return Err(err(format!(
+            "entry '{name}' uses ZIP64 sizes, which are not supported"
+        )));
+    }
+    if flags & 1 != 0 {
+        return Err(err(format!(
+            "entry '{name}' is encrypted; save the arrays without a password"
+        )));
+    }
+    let record = CentralRecord {
+        name,
+        method,
+        crc,
+        compressed: compressed as usize,
+        size: size as usize,
+        local: local as usize,
+    };
+    Ok((record, next))
+}
+
+/// The entry's bytes as stored (compressed or not), found through its local header.
+fn entry_bytes<'a>(
+    bytes: &'a [u8],
+    record: &CentralRecord,
+    file: &str,
+) -> Result<&'a [u8], DataError> {
+    let (name, local, compressed) = (&record.name, record.local, record.compressed);
+    let bad_local = || {
+        DataError::new(
+            file,
+            format!("entry '{name}': local header is missing or corrupt"),
+        )
+    };
+    if u32_at(bytes, local) != Some(LOCAL_SIG) {
+        return Err(bad_local());
+    }
+    // The local header repeats name and extra field with lengths of its own (the extra field
+    // differs when NumPy forces ZIP64 local records); the sizes come from the central directory.
+    let local_name = u16_at(bytes, local + 26).ok_or_else(bad_local)? as usize;
+    let local_extra = u16_at(bytes, local + 28).ok_or_else(bad_local)? as usize;
+    let start = local + 30 + local_name + local_extra;
+    start
+        .checked_add(compressed)
+        .and_then(|end| bytes.get(start..end))
+        .ok_or_else(|| {
+            DataError::new(
+                file,
+                format!("entry '{name}': its {compressed} bytes lie outside the archive"),
+            )
+        })
+}
+
+/// The entry's contents: stored bytes copied or deflate inflated, never past the size the
+/// directory gives, then checked against the directory's CRC-32.
+fn inflate_entry(raw: &[u8], record: &CentralRecord, file: &str) -> Result<Vec<u8>, DataError> {
+    let err = |p: String| DataError::new(file, p);
+    let (name, size) = (&record.name, record.size);
+    let data = match record.method {
+        0 => {
+            if record.compressed != size {
+                return Err(err(format!("entry '{name}': stored entry sizes disagree")));
+            }
+            raw.to_vec()
+        }
+        8 => {
+            let what = format!("entry '{name}'");
+            let data = read_bounded(flate2::read::DeflateDecoder::new(raw), size, &what, file)?;
+            if data.len() != size {
+                return Err(err(format!(
+                    "entry '{name}' inflates to {} bytes, not the {size} its directory says",
+                    data.len()
+                )));
+            }
+            data
+        }
+        m => {
+            return Err(err(format!(
+                "entry '{name}' uses compression method {m}; only stored (0) and deflate (8) are supported"
+            )))
+        }
+    };
+    let mut hasher = flate2::Crc::new();
+    hasher.update(&data);
+    if hasher.sum() != record.crc {
+        return Err(err(format!("entry '{name}' is corrupt (CRC-32 mismatch)")));
+    }
+    Ok(data)
 }
 
 /// Element types a `.npy` array may have here.
@@ -323,96 +412,131 @@ enum PyValue {
 /// Parses the Python dict literal of a `.npy` header: string keys, values that are strings,
 /// booleans or tuples of non-negative integers; anything else is an error.
 fn parse_py_dict(s: &str) -> Result<Vec<(String, PyValue)>, String> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let skip_ws = |i: &mut usize| {
-        while *i < b.len() && (b[*i] as char).is_ascii_whitespace() {
-            *i += 1;
-        }
-    };
-    let expect = |i: &mut usize, c: u8| -> Result<(), String> {
-        skip_ws(i);
-        if b.get(*i) == Some(&c) {
-            *i += 1;
-            Ok(())
-        } else {
-            Err(format!("expected '{}' at column {}", c as char, *i))
-        }
-    };
-    let string = |i: &mut usize| -> Result<String, String> {
-        skip_ws(i);
-        let q = *b.get(*i).ok_or("unexpected end")?;
-        if q != b'\'' && q != b'"' {
-            return Err(format!("expected a string at column {}", *i));
-        }
-        let start = *i + 1;
-        let len = b[start..]
-            .iter()
-            .position(|&c| c == q)
-            .ok_or("unterminated string")?;
-        *i = start + len + 1;
-        Ok(s[start..start + len].to_string())
-    };
-    expect(&mut i, b'{')?;
+    let mut c = Cursor { s, i: 0 };
+    c.expect(b'{')?;
     let mut out = Vec::new();
     loop {
-        skip_ws(&mut i);
-        if b.get(i) == Some(&b'}') {
+        c.skip_ws();
+        if c.peek() == Some(b'}') {
             break;
         }
-        let key = string(&mut i)?;
-        expect(&mut i, b':')?;
-        skip_ws(&mut i);
-        let value = match b.get(i) {
-            Some(b'\'') | Some(b'"') => PyValue::Str(string(&mut i)?),
-            Some(b'(') => {
-                i += 1;
-                let mut dims = Vec::new();
-                loop {
-                    skip_ws(&mut i);
-                    match b.get(i) {
-                        Some(b')') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(c) if c.is_ascii_digit() => {
-                            let start = i;
-                            while i < b.len() && b[i].is_ascii_digit() {
-                                i += 1;
-                            }
-                            let d = s[start..i]
-                                .parse::<usize>()
-                                .map_err(|_| "a dimension is too large")?;
-                            dims.push(d);
-                            skip_ws(&mut i);
-                            if b.get(i) == Some(&b',') {
-                                i += 1;
-                            }
-                        }
-                        _ => return Err(format!("unexpected character in shape at column {i}")),
-                    }
-                }
-                PyValue::Tuple(dims)
-            }
-            _ if s[i..].starts_with("True") => {
-                i += 4;
-                PyValue::Bool(true)
-            }
-            _ if s[i..].starts_with("False") => {
-                i += 5;
-                PyValue::Bool(false)
-            }
-            _ => return Err(format!("unexpected value for '{key}' at column {i}")),
-        };
+        let key = c.string()?;
+        c.expect(b':')?;
+        let value = c.value(&key)?;
         out.push((key, value));
-        skip_ws(&mut i);
-        match b.get(i) {
-            Some(b',') => i += 1,
+        c.skip_ws();
+        match c.peek() {
+            Some(b',') => c.i += 1,
             Some(b'}') => break,
-            _ => return Err(format!("expected ',' or '}}' at column {i}")),
+            _ => return Err(format!("expected ',' or '}}' at column {}", c.i)),
         }
     }
     Ok(out)
+}
+
+/// A position in a `.npy` header while [`parse_py_dict`] reads it. Errors name the column, so a
+/// damaged header can be found by eye; `i` only ever stops on ASCII bytes, so slicing at it is safe.
+struct Cursor<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        let b = self.s.as_bytes();
+        while self.i < b.len() && (b[self.i] as char).is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    /// Skips whitespace, then consumes `c` or fails.
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        self.skip_ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(format!("expected '{}' at column {}", c as char, self.i))
+        }
+    }
+
+    /// A quoted string in single or double quotes. Escapes are not read: a header's strings are
+    /// key names and dtype codes.
+    fn string(&mut self) -> Result<String, String> {
+        self.skip_ws();
+        let q = self.peek().ok_or("unexpected end")?;
+        if q != b'\'' && q != b'"' {
+            return Err(format!("expected a string at column {}", self.i));
+        }
+        let start = self.i + 1;
+        let len = self.s.as_bytes()[start..]
+            .iter()
+            .position(|&c| c == q)
+            .ok_or("unterminated string")?;
+        self.i = start + len + 1;
+        Ok(self.s[start..start + len].to_string())
+    }
+
+    /// The value after `key:`: a string, a tuple of dimensions, `True` or `False`.
+    fn value(&mut self, key: &str) -> Result<PyValue, String> {
+        self.skip_ws();
+        Ok(match self.peek() {
+            Some(b'\'') | Some(b'"') => PyValue::Str(self.string()?),
+            Some(b'(') => {
+                self.i += 1;
+                PyValue::Tuple(self.dims()?)
+            }
+            _ if self.s[self.i..].starts_with("True") => {
+                self.i += 4;
+                PyValue::Bool(true)
+            }
+            _ if self.s[self.i..].starts_with("False") => {
+                self.i += 5;
+                PyValue::Bool(false)
+            }
+            _ => return Err(format!("unexpected value for '{key}' at column {}", self.i)),
+        })
+    }
+
+    /// The non-negative integers of a shape tuple up to its `)` (the `(` already consumed); a
+    /// trailing comma is allowed, as in `(5,)`.
+    fn dims(&mut self) -> Result<Vec<usize>, String> {
+        let b = self.s.as_bytes();
+        let mut dims = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b')') => {
+                    self.i += 1;
+                    return Ok(dims);
+                }
+                Some(c) if c.is_ascii_digit() => {
+                    let start = self.i;
+                    while self.i < b.len() && b[self.i].is_ascii_digit() {
+                        self.i += 1;
+                    }
+                    let d = self.s[start..self.i]
+                        .parse::<usize>()
+                        .map_err(|_| "a dimension is too large")?;
+                    dims.push(d);
+                    self.skip_ws();
+                    if self.peek() == Some(b',') {
+                        self.i += 1;
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "unexpected character in shape at column {}",
+                        self.i
+                    ))
+                }
+            }
+        }
+    }
 }
 
 /// Reads a NumPy `.npz` with `x_train`, `y_train` and optionally `x_test`, `y_test`.
@@ -432,14 +556,63 @@ pub(crate) fn read_npz_limited(
     seed: u64,
     limit: usize,
 ) -> Result<Dataset, DataError> {
-    let err = |p: String| DataError::new(file, p);
     if !bytes.starts_with(b"PK") {
-        return Err(err(
-            "not an NPZ file: it does not start with the ZIP signature \"PK\"".into(),
+        return Err(DataError::new(
+            file,
+            "not an NPZ file: it does not start with the ZIP signature \"PK\"",
         ));
     }
     let entries = read_zip(bytes, file, limit)?;
-    let find = |key: &str| -> Result<Option<Npy<'_>>, DataError> {
+    let arrays = find_arrays(&entries, file)?;
+    let x_test = arrays.test.as_ref().map(|(x, _)| x);
+    let (height, width, channels) = image_dims(&arrays.x_train, x_test, file)?;
+    let scale = pixel_scale(&arrays.x_train, x_test, file)?;
+
+    let (x_train, y_train) = (&arrays.x_train, &arrays.y_train);
+    let mut x_all = to_pixels(x_train, "x_train", scale, file)?;
+    let mut y_all = labels(y_train, "y_train", x_train.shape[0], file)?;
+    let n_train = y_all.len();
+    if let Some((xt, yt)) = &arrays.test {
+        x_all.extend(to_pixels(xt, "x_test", scale, file)?);
+        y_all.extend(labels(yt, "y_test", xt.shape[0], file)?);
+    }
+    let k = y_all.iter().max().map_or(0, |&m| m + 1);
+    check_num_classes(k, file)?;
+    let labels_u8: Vec<u8> = y_all.iter().map(|&l| l as u8).collect();
+    let test_from = arrays.test.is_some().then_some(n_train);
+    let image_len = height * width * channels;
+    let (train, test, notes) = train_test(&x_all, &labels_u8, image_len, test_from, k, seed);
+    let name = file.split('/').next_back().unwrap_or(file);
+    let name = name.strip_suffix(".npz").unwrap_or(name).to_string();
+    let ds = Dataset {
+        name,
+        width,
+        height,
+        channels,
+        class_names: (0..k).map(|c| c.to_string()).collect(),
+        train,
+        test,
+        source: String::new(),
+        license: String::new(),
+        notes,
+    };
+    ds.validate(file)?;
+    Ok(ds)
+}
+
+/// The arrays a dataset is made of: training images and labels, and the test pair when the
+/// archive has both of its arrays.
+struct Arrays<'a> {
+    x_train: Npy<'a>,
+    y_train: Npy<'a>,
+    test: Option<(Npy<'a>, Npy<'a>)>,
+}
+
+/// Finds and parses the dataset's arrays among the archive's entries. A test split needs both of
+/// its arrays: one without the other is more likely a mistake than an intent, so it is refused.
+fn find_arrays<'a>(entries: &'a [Entry], file: &str) -> Result<Arrays<'a>, DataError> {
+    let err = |p: String| DataError::new(file, p);
+    let find = |key: &str| -> Result<Option<Npy<'a>>, DataError> {
         let with_ext = format!("{key}.npy");
         match entries.iter().find(|e| e.name == with_ext || e.name == key) {
             None => Ok(None),
@@ -457,89 +630,92 @@ pub(crate) fn read_npz_limited(
     };
     let x_train = find("x_train")?.ok_or_else(|| missing("x_train"))?;
     let y_train = find("y_train")?.ok_or_else(|| missing("y_train"))?;
-    let x_test = find("x_test")?;
-    let y_test = find("y_test")?;
-    if x_test.is_some() != y_test.is_some() {
-        let (has, lacks) = if x_test.is_some() {
-            ("x_test", "y_test")
-        } else {
-            ("y_test", "x_test")
-        };
-        return Err(err(format!("the archive has '{has}' but no '{lacks}'")));
-    }
+    let test = match (find("x_test")?, find("y_test")?) {
+        (Some(x), Some(y)) => Some((x, y)),
+        (None, None) => None,
+        (x_test, _) => {
+            let (has, lacks) = if x_test.is_some() {
+                ("x_test", "y_test")
+            } else {
+                ("y_test", "x_test")
+            };
+            return Err(err(format!("the archive has '{has}' but no '{lacks}'")));
+        }
+    };
+    Ok(Arrays {
+        x_train,
+        y_train,
+        test,
+    })
+}
 
-    let (height, width, channels) = image_shape(&x_train, "x_train", file)?;
-    if let Some(xt) = &x_test {
+/// (height, width, channels) of the images, which both splits must share, within the lab's limits.
+fn image_dims(
+    x_train: &Npy,
+    x_test: Option<&Npy>,
+    file: &str,
+) -> Result<(usize, usize, usize), DataError> {
+    let (height, width, channels) = image_shape(x_train, "x_train", file)?;
+    if let Some(xt) = x_test {
         let dims = image_shape(xt, "x_test", file)?;
         if dims != (height, width, channels) {
-            return Err(err(format!(
-                "x_test has shape {} but x_train has images of {height}x{width}x{channels}",
-                xt.shape_text()
-            )));
+            return Err(DataError::new(
+                file,
+                format!(
+                    "x_test has shape {} but x_train has images of {height}x{width}x{channels}",
+                    xt.shape_text()
+                ),
+            ));
         }
     }
     check_dims(width, height, channels, file)?;
+    Ok((height, width, channels))
+}
 
-    // One scaling rule for both splits, so equal floats give equal bytes in train and test.
+/// The factor float images are multiplied by: 255 when no float pixel of either split exceeds 1.0,
+/// else 1. One scaling rule for both splits, so equal floats give equal bytes in train and test.
+fn pixel_scale(x_train: &Npy, x_test: Option<&Npy>, file: &str) -> Result<f64, DataError> {
     let mut max = f64::NEG_INFINITY;
-    for x in std::iter::once(&x_train).chain(x_test.as_ref()) {
+    for x in std::iter::once(x_train).chain(x_test) {
         if x.dtype.is_float() {
             for i in 0..x.len() {
                 let v = x.get(i);
                 if v.is_nan() {
-                    return Err(err("the images contain NaN".into()));
+                    return Err(DataError::new(file, "the images contain NaN"));
                 }
                 max = max.max(v);
             }
         }
     }
-    let scale = if max <= 1.0 { 255.0 } else { 1.0 };
+    Ok(if max <= 1.0 { 255.0 } else { 1.0 })
+}
 
-    let mut x_all = to_pixels(&x_train, "x_train", scale, file)?;
-    let mut y_all = labels(&y_train, "y_train", x_train.shape[0], file)?;
-    let n_train = y_all.len();
-    if let (Some(xt), Some(yt)) = (&x_test, &y_test) {
-        x_all.extend(to_pixels(xt, "x_test", scale, file)?);
-        y_all.extend(labels(yt, "y_test", xt.shape[0], file)?);
-    }
-    let k = y_all.iter().max().map_or(0, |&m| m + 1);
-    check_num_classes(k, file)?;
-    let labels_u8: Vec<u8> = y_all.iter().map(|&l| l as u8).collect();
-    let image_len = height * width * channels;
+/// Train and test splits of all the images (train first), and the notes that say how they were
+/// made: the file's own split when it has test arrays (`test_from` is where they start), else a
+/// stratified 80/20 split drawn from `seed`.
+fn train_test(
+    pixels: &[u8],
+    labels: &[u8],
+    image_len: usize,
+    test_from: Option<usize>,
+    k: usize,
+    seed: u64,
+) -> (Split, Split, Vec<String>) {
     let mut notes = Vec::new();
-    let (train, test) = if x_test.is_some() {
-        let train_idx: Vec<usize> = (0..n_train).collect();
-        let test_idx: Vec<usize> = (n_train..labels_u8.len()).collect();
-        (
-            gather(&x_all, &labels_u8, image_len, &train_idx),
-            gather(&x_all, &labels_u8, image_len, &test_idx),
-        )
-    } else {
-        let (tr, te) = stratified_split(&labels_u8, k, seed);
-        notes.push(format!(
-            "no test split in file: made a seeded stratified 80/20 split (seed {seed})"
-        ));
-        (
-            gather(&x_all, &labels_u8, image_len, &tr),
-            gather(&x_all, &labels_u8, image_len, &te),
-        )
+    let (train_idx, test_idx) = match test_from {
+        Some(n_train) => ((0..n_train).collect(), (n_train..labels.len()).collect()),
+        None => {
+            notes.push(format!(
+                "no test split in file: made a seeded stratified 80/20 split (seed {seed})"
+            ));
+            stratified_split(labels, k, seed)
+        }
     };
-    let name = file.split('/').next_back().unwrap_or(file);
-    let name = name.strip_suffix(".npz").unwrap_or(name).to_string();
-    let ds = Dataset {
-        name,
-        width,
-        height,
-        channels,
-        class_names: (0..k).map(|c| c.to_string()).collect(),
-        train,
-        test,
-        source: String::new(),
-        license: String::new(),
+    (
+        gather(pixels, labels, image_len, &train_idx),
+        gather(pixels, labels, image_len, &test_idx),
         notes,
-    };
-    ds.validate(file)?;
-    Ok(ds)
+    )
 }
 
 /// (height, width, channels) of an image array shaped (N, H, W) or (N, H, W, C).

@@ -19,7 +19,39 @@ pub fn select(
     let k = ds.num_classes();
     let all: Vec<usize> = (0..k).collect();
     let classes = classes.unwrap_or(&all);
-    // Old label -> new label.
+    let map = class_map(classes, k, file)?;
+    if train_per_class == Some(0) {
+        return Err(DataError::new(file, "train_per_class must be at least 1"));
+    }
+    let cap = train_per_class.unwrap_or(usize::MAX);
+    let image_len = ds.image_len();
+    let (train, taken) = keep(&ds.train, &map, classes.len(), cap, image_len);
+    let (test, _) = keep(&ds.test, &map, classes.len(), usize::MAX, image_len);
+    let class_names: Vec<String> = classes.iter().map(|&c| ds.class_names[c].clone()).collect();
+    let mut notes = ds.notes.clone();
+    if classes != all.as_slice() {
+        notes.push(format!(
+            "selected classes {classes:?} of the original {k}: {}",
+            class_names.join(", ")
+        ));
+    }
+    if let Some(n) = train_per_class {
+        notes.extend(per_class_notes(&class_names, &taken, n));
+    }
+    let out = Dataset {
+        class_names,
+        train,
+        test,
+        notes,
+        ..ds.clone_meta()
+    };
+    out.validate(file)?;
+    Ok(out)
+}
+
+/// Old label -> new label (`None` for a class not kept), new labels numbered in the order
+/// `classes` lists them. Refuses an index out of range, one listed twice, or fewer than 2 classes.
+fn class_map(classes: &[usize], k: usize, file: &str) -> Result<Vec<Option<u8>>, DataError> {
     let mut map = vec![None; k];
     for (new, &old) in classes.iter().enumerate() {
         if old >= k {
@@ -45,56 +77,46 @@ pub fn select(
             format!("select at least 2 classes, got {}", classes.len()),
         ));
     }
-    if train_per_class == Some(0) {
-        return Err(DataError::new(file, "train_per_class must be at least 1"));
-    }
-    let cap = train_per_class.unwrap_or(usize::MAX);
-    let image_len = ds.image_len();
-    let keep = |split: &Split, cap: usize| {
-        let mut taken = vec![0usize; classes.len()];
-        let mut out = Split::default();
-        for (i, &l) in split.labels.iter().enumerate() {
-            if let Some(new) = map[l as usize] {
-                if taken[new as usize] < cap {
-                    taken[new as usize] += 1;
-                    out.images.extend_from_slice(split.image(i, image_len));
-                    out.labels.push(new);
-                }
-            }
-        }
-        (out, taken)
-    };
-    let (train, taken) = keep(&ds.train, cap);
-    let (test, _) = keep(&ds.test, usize::MAX);
-    let class_names: Vec<String> = classes.iter().map(|&c| ds.class_names[c].clone()).collect();
-    let mut notes = ds.notes.clone();
-    if classes != all.as_slice() {
-        notes.push(format!(
-            "selected classes {classes:?} of the original {k}: {}",
-            class_names.join(", ")
-        ));
-    }
-    if let Some(n) = train_per_class {
-        notes.push(format!(
-            "kept the first {n} training images of each class (in file order)"
-        ));
-        for (name, &t) in class_names.iter().zip(&taken) {
-            if t < n {
-                notes.push(format!(
-                    "class '{name}' has only {t} training images, fewer than the {n} asked for"
-                ));
+    Ok(map)
+}
+
+/// The images of `split` whose class `map` keeps, relabelled, at most `cap` per class in file
+/// order; also how many each new class got, so that short classes can be reported.
+fn keep(
+    split: &Split,
+    map: &[Option<u8>],
+    n_classes: usize,
+    cap: usize,
+    image_len: usize,
+) -> (Split, Vec<usize>) {
+    let mut taken = vec![0usize; n_classes];
+    let mut out = Split::default();
+    for (i, &l) in split.labels.iter().enumerate() {
+        if let Some(new) = map[l as usize] {
+            if taken[new as usize] < cap {
+                taken[new as usize] += 1;
+                out.images.extend_from_slice(split.image(i, image_len));
+                out.labels.push(new);
             }
         }
     }
-    let out = Dataset {
-        class_names,
-        train,
-        test,
-        notes,
-        ..ds.clone_meta()
-    };
-    out.validate(file)?;
-    Ok(out)
+    (out, taken)
+}
+
+/// Notes for a cap of `n` training images per class: the cap itself, and each class that had
+/// fewer than `n` (it keeps all it has, so its count differs from the others').
+fn per_class_notes(class_names: &[String], taken: &[usize], n: usize) -> Vec<String> {
+    let mut notes = vec![format!(
+        "kept the first {n} training images of each class (in file order)"
+    )];
+    for (name, &t) in class_names.iter().zip(taken) {
+        if t < n {
+            notes.push(format!(
+                "class '{name}' has only {t} training images, fewer than the {n} asked for"
+            ));
+        }
+    }
+    notes
 }
 
 impl Dataset {

@@ -182,6 +182,43 @@ pub fn from_images(
         ));
     }
     let image_len = width * height * channels;
+    let (pixels, labels) = concatenate(name, &class_names, images, (width, height, channels))?;
+    let mut counts = vec![0usize; k];
+    for &l in &labels {
+        counts[l as usize] += 1;
+    }
+    if let Some(c) = counts.iter().position(|&n| n == 0) {
+        return err(format!("class '{}' has no images", class_names[c]));
+    }
+    let (train_idx, test_idx) = stratified_split(&labels, k, seed);
+    let notes = split_notes(&class_names, &counts, seed);
+    let ds = Dataset {
+        name: name.to_string(),
+        width,
+        height,
+        channels,
+        class_names,
+        train: gather(&pixels, &labels, image_len, &train_idx),
+        test: gather(&pixels, &labels, image_len, &test_idx),
+        source: "images supplied by the user".into(),
+        license: String::new(),
+        notes,
+    };
+    ds.validate(name)?;
+    Ok(ds)
+}
+
+/// All images' pixels end to end, and their labels, after checking each image's class index and
+/// length against `class_names` and `(width, height, channels)`.
+fn concatenate(
+    name: &str,
+    class_names: &[String],
+    images: Vec<(usize, Vec<u8>)>,
+    (width, height, channels): (usize, usize, usize),
+) -> Result<(Vec<u8>, Vec<u8>), DataError> {
+    let err = |p: String| Err(DataError::new(name, p));
+    let k = class_names.len();
+    let image_len = width * height * channels;
     let mut pixels = Vec::with_capacity(images.len() * image_len);
     let mut labels = Vec::with_capacity(images.len());
     for (i, (class, px)) in images.into_iter().enumerate() {
@@ -200,18 +237,16 @@ pub fn from_images(
         pixels.extend_from_slice(&px);
         labels.push(class as u8);
     }
-    let mut counts = vec![0usize; k];
-    for &l in &labels {
-        counts[l as usize] += 1;
-    }
-    if let Some(c) = counts.iter().position(|&n| n == 0) {
-        return err(format!("class '{}' has no images", class_names[c]));
-    }
-    let (train_idx, test_idx) = stratified_split(&labels, k, seed);
+    Ok((pixels, labels))
+}
+
+/// Notes on how the split was made: the seed, and the classes with a single image, which the
+/// split leaves without a test image (said here, so their absence from the test set is explained).
+fn split_notes(class_names: &[String], counts: &[usize], seed: u64) -> Vec<String> {
     let mut notes = vec![format!(
         "user images: made a seeded stratified 80/20 split (seed {seed})"
     )];
-    let untested: Vec<&str> = (0..k)
+    let untested: Vec<&str> = (0..class_names.len())
         .filter(|&c| counts[c] < 2)
         .map(|c| class_names[c].as_str())
         .collect();
@@ -221,20 +256,7 @@ pub fn from_images(
             untested.join(", ")
         ));
     }
-    let ds = Dataset {
-        name: name.to_string(),
-        width,
-        height,
-        channels,
-        class_names,
-        train: gather(&pixels, &labels, image_len, &train_idx),
-        test: gather(&pixels, &labels, image_len, &test_idx),
-        source: "images supplied by the user".into(),
-        license: String::new(),
-        notes,
-    };
-    ds.validate(name)?;
-    Ok(ds)
+    notes
 }
 
 #[cfg(test)]

@@ -360,28 +360,15 @@ impl Conv {
         dx: Option<&mut [f32]>,
         batch: usize,
     ) {
-        let (i, o) = (self.plan.input, self.plan.output);
+        let o = self.plan.output;
         let filters = o.channels;
         let pixels = batch * o.height * o.width;
         let dy = &dy[..pixels * filters];
         add_row_sums(&mut grads[self.bias_at..self.bias_at + filters], dy);
         let g = self.take_geometry(batch);
         let ldd = filters.next_multiple_of(NB);
-        let wide: &[f32] = if ldd == filters {
-            dy
-        } else {
-            self.wide_dy.clear();
-            self.wide_dy.resize(pixels * ldd, 0.0);
-            for (dst, src) in self
-                .wide_dy
-                .chunks_exact_mut(ldd)
-                .zip(dy.chunks_exact(filters))
-            {
-                dst[..filters].copy_from_slice(src);
-            }
-            &self.wide_dy
-        };
         let taps = self.taps();
+        let wide = widen_rows(dy, filters, ldd, &mut self.wide_dy);
         weight_grad_kernel(
             &g,
             &self.padded,
@@ -391,50 +378,75 @@ impl Conv {
             filters,
         );
         self.geometry = Some(g);
-
         if let Some(dx) = dx {
-            // dX is the stride-1 convolution of dY, spread `stride` apart and padded by
-            // kernel − 1 − pad, with the kernel flipped and its in/out channels swapped.
-            let k = self.kernel;
-            let edge = k - 1 - self.pad;
-            let (h, w) = (i.height + k - 1, i.width + k - 1);
-            pad_into(
-                dy,
-                batch,
-                o.height,
-                o.width,
-                filters,
-                edge,
-                edge,
-                self.stride,
-                h,
-                w,
-                &mut self.spread_dy,
-            );
-            let c = i.channels;
-            let weights = &params[self.weights_at..self.weights_at + taps * filters];
-            let mut flipped = std::mem::take(&mut self.flipped);
-            flipped.clear();
-            flipped.resize(k * k * filters * c, 0.0);
-            for ky in 0..k {
-                for kx in 0..k {
-                    let src_tap = (k - 1 - ky) * k + (k - 1 - kx);
-                    for f in 0..filters {
-                        for ch in 0..c {
-                            flipped[((ky * k + kx) * filters + f) * c + ch] =
-                                weights[(src_tap * c + ch) * filters + f];
-                        }
-                    }
+            self.input_grad(params, dy, dx, batch);
+        }
+    }
+
+    /// dX, written to `dx`: the stride-1 convolution of dY, spread `stride` apart and padded by
+    /// kernel − 1 − pad, with the kernel flipped and its in/out channels swapped: a forward
+    /// convolution, so it reuses the forward kernel (see the module doc).
+    fn input_grad(&mut self, params: &[f32], dy: &[f32], dx: &mut [f32], batch: usize) {
+        let (i, o) = (self.plan.input, self.plan.output);
+        let filters = o.channels;
+        let k = self.kernel;
+        let edge = k - 1 - self.pad;
+        let (h, w) = (i.height + k - 1, i.width + k - 1);
+        pad_into(
+            dy,
+            batch,
+            o.height,
+            o.width,
+            filters,
+            edge,
+            edge,
+            self.stride,
+            h,
+            w,
+            &mut self.spread_dy,
+        );
+        let c = i.channels;
+        let weights = &params[self.weights_at..self.weights_at + self.taps() * filters];
+        flip_kernel(weights, k, c, filters, &mut self.flipped);
+        pack_columns(&self.flipped, k * k * filters, c, &mut self.packed);
+        let gt = match self.dx_geometry.take() {
+            Some(g) if g.batch == batch => g,
+            _ => Geometry::new(batch, h, w, filters, k, 1),
+        };
+        conv_kernel(&gt, &self.spread_dy, &self.packed, None, dx, c);
+        self.dx_geometry = Some(gt);
+    }
+}
+
+/// `dy` (rows of `filters` values) with each row zero-padded to `ldd`, a multiple of the kernel's
+/// NB lanes, so the weight-gradient kernel reads whole vectors; `dy` itself when no padding is
+/// needed. `buf` keeps the padded copy's allocation between calls.
+fn widen_rows<'a>(dy: &'a [f32], filters: usize, ldd: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+    if ldd == filters {
+        return dy;
+    }
+    buf.clear();
+    buf.resize(dy.len() / filters * ldd, 0.0);
+    for (dst, src) in buf.chunks_exact_mut(ldd).zip(dy.chunks_exact(filters)) {
+        dst[..filters].copy_from_slice(src);
+    }
+    buf
+}
+
+/// The `k × k` kernel `weights` (laid out `[tap][c][filter]`) flipped in both directions with its
+/// in and out channels swapped (`[tap][filter][c]`), into `out`, whose allocation is reused.
+fn flip_kernel(weights: &[f32], k: usize, c: usize, filters: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.resize(k * k * filters * c, 0.0);
+    for ky in 0..k {
+        for kx in 0..k {
+            let src_tap = (k - 1 - ky) * k + (k - 1 - kx);
+            for f in 0..filters {
+                for ch in 0..c {
+                    out[((ky * k + kx) * filters + f) * c + ch] =
+                        weights[(src_tap * c + ch) * filters + f];
                 }
             }
-            pack_columns(&flipped, k * k * filters, c, &mut self.packed);
-            self.flipped = flipped;
-            let gt = match self.dx_geometry.take() {
-                Some(g) if g.batch == batch => g,
-                _ => Geometry::new(batch, h, w, filters, k, 1),
-            };
-            conv_kernel(&gt, &self.spread_dy, &self.packed, None, dx, c);
-            self.dx_geometry = Some(gt);
         }
     }
 }

@@ -58,20 +58,9 @@ pub fn similarity(
     seed: u64,
     keep: impl Fn(&ModelResult) -> bool,
 ) -> Option<SimilarityReport> {
-    let mut models: Vec<&ModelResult> = results
-        .iter()
-        .filter(|r| {
-            r.plan.seed == seed
-                && r.plan.role == Role::Compared
-                && r.filter_shape.len() == 4
-                && keep(r)
-        })
-        .collect();
-    models.sort_by_key(|m| m.plan.index);
+    let models = comparable_models(results, seed, keep);
     let first = *models.first()?;
-    // Only models whose filters have the same size can be compared.
     let taps: usize = first.filter_shape[..3].iter().product();
-    models.retain(|m| m.filter_shape[..3].iter().product::<usize>() == taps);
     let trained: Vec<Vec<Vec<f32>>> = models
         .iter()
         .map(|m| split_filters(&m.filters, &m.filter_shape))
@@ -81,30 +70,12 @@ pub fn similarity(
         .map(|m| split_filters(&m.filters_init, &m.filter_shape))
         .collect();
     let n = models.len();
-    let matrix_of = |sets: &Vec<Vec<Vec<f32>>>| -> Vec<Vec<f64>> {
-        (0..n)
-            .map(|i| {
-                (0..n)
-                    .map(|j| best_match_similarity(&sets[i], &sets[j]))
-                    .collect()
-            })
-            .collect()
-    };
-    let matrix = matrix_of(&trained);
-    let init_matrix = matrix_of(&init);
+    let matrix = similarity_matrix(&trained);
+    let init_matrix = similarity_matrix(&init);
     let ovr: Vec<usize> = (0..n)
         .filter(|&i| models[i].plan.approach == Approach::Ovr)
         .collect();
     let shared = (0..n).find(|&i| models[i].plan.approach == Approach::Shared);
-    let mean_pairs = |m: &Vec<Vec<f64>>, idx: &[usize]| -> Option<f64> {
-        let mut v = Vec::new();
-        for (a, &i) in idx.iter().enumerate() {
-            for &j in &idx[a + 1..] {
-                v.push(m[i][j]);
-            }
-        }
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    };
     let shared_vs = |m: &Vec<Vec<f64>>| -> Option<f64> {
         let s = shared?;
         (!ovr.is_empty()).then(|| ovr.iter().map(|&j| m[s][j]).sum::<f64>() / ovr.len() as f64)
@@ -129,19 +100,75 @@ pub fn similarity(
         matrix,
         init_matrix,
         random_pairs: [lo, mean, hi],
-        filter_sets: models
-            .iter()
-            .map(|m| FilterSet {
-                index: m.plan.index,
-                label: m.plan.label.clone(),
-                approach: m.plan.approach.id().to_string(),
-                member: m.plan.member,
-                shape: m.filter_shape.clone(),
-                init: m.filters_init.clone(),
-                trained: m.filters.clone(),
-                change: m.filters.iter().zip(&m.filters_init).map(|(a, b)| a - b).collect(),
-                travel: travel(&m.filters_init, &m.filters, &m.filter_shape),
-            })
-            .collect(),
+        filter_sets: models.iter().map(|&m| filter_set(m)).collect(),
     })
+}
+
+/// The compared models of `seed` that `keep` accepts and that have 4-D first-layer filters, in
+/// plan order, restricted to those whose filters have as many taps as the first one's: only
+/// filters of the same size can be compared.
+fn comparable_models(
+    results: &[ModelResult],
+    seed: u64,
+    keep: impl Fn(&ModelResult) -> bool,
+) -> Vec<&ModelResult> {
+    let mut models: Vec<&ModelResult> = results
+        .iter()
+        .filter(|r| {
+            r.plan.seed == seed
+                && r.plan.role == Role::Compared
+                && r.filter_shape.len() == 4
+                && keep(r)
+        })
+        .collect();
+    models.sort_by_key(|m| m.plan.index);
+    if let Some(first) = models.first() {
+        let taps: usize = first.filter_shape[..3].iter().product();
+        models.retain(|m| m.filter_shape[..3].iter().product::<usize>() == taps);
+    }
+    models
+}
+
+/// Best-match similarity between every pair of the models' filter sets.
+fn similarity_matrix(sets: &[Vec<Vec<f32>>]) -> Vec<Vec<f64>> {
+    let n = sets.len();
+    (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| best_match_similarity(&sets[i], &sets[j]))
+                .collect()
+        })
+        .collect()
+}
+
+/// Mean of `m` over the distinct pairs of the models in `idx`; `None` when there is no pair.
+fn mean_pairs(m: &[Vec<f64>], idx: &[usize]) -> Option<f64> {
+    let mut v = Vec::new();
+    for (a, &i) in idx.iter().enumerate() {
+        for &j in &idx[a + 1..] {
+            v.push(m[i][j]);
+        }
+    }
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// One model's first-layer filters for the report: at initialisation and trained, what training
+/// changed, and how far they travelled.
+fn filter_set(m: &ModelResult) -> FilterSet {
+    FilterSet {
+        index: m.plan.index,
+        label: m.plan.label.clone(),
+        approach: m.plan.approach.id().to_string(),
+        member: m.plan.member,
+        shape: m.filter_shape.clone(),
+        init: m.filters_init.clone(),
+        trained: m.filters.clone(),
+        change: m
+            .filters
+            .iter()
+            .zip(&m.filters_init)
+            .map(|(a, b)| a - b)
+            .collect(),
+        travel: travel(&m.filters_init, &m.filters, &m.filter_shape),
+    }
 }
