@@ -19,15 +19,17 @@ export function createPanels(ui, hidden, ctx) {
   for (const view of VIEWS) {
     if (hidden.has(view.id)) continue;
     const container = el('div', { className: 'lab-view-body' });
+    // What the panel will show, until it has a run's results to show.
+    const intro = el('p', { className: 'lab-panel-intro', textContent: view.intro });
     const png = el('button', { type: 'button', className: 'lab-png', textContent: 'PNG', title: `Save the ${view.title.toLowerCase()} chart as a PNG image`, hidden: true, 'aria-label': `Save ${view.title} as PNG` });
     png.addEventListener('click', () => {
       if (!panelPng(container, `ovr-lab-${view.id}.png`)) ui.showNotices([`${view.title}: nothing drawn yet to save.`]);
     });
     const section = el('section', { className: `lab-panel lab-view-${view.id}`, dataset: { panel: view.id } },
-      el('div', { className: 'lab-panel-head' }, el('h2', { textContent: view.title }), png), container);
+      el('div', { className: 'lab-panel-head' }, el('h2', { textContent: view.title }), png), intro, container);
     ui.panels.append(section);
     try {
-      views.push({ id: view.id, instance: view.createView(container, ctx), png, container, section, onScreen: false, behind: null });
+      views.push({ id: view.id, instance: view.createView(container, ctx), png, container, section, intro, onScreen: false, behind: null });
     } catch (e) {
       console.error(e);
       container.textContent = `This view failed: ${e.message}`;
@@ -45,6 +47,7 @@ export function createPanels(ui, hidden, ctx) {
     // Named timings, so that a profile or `make bench` can tell where the time goes.
     performance.measure(`ovr-lab:view:${v.id}`, { start: started });
     v.png.hidden = !v.container.querySelector('canvas');
+    if (v.intro && report) v.intro.hidden = true;
   }
 
   // Which views are on screen; one that comes into view with a report
