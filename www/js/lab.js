@@ -75,6 +75,19 @@ export async function createLab(element, options = {}) {
   }
 
   ui.buttons.run.addEventListener('click', () => run());
+  // A scenario fills the form with its settings (the others at their defaults), which updates the
+  // address, and runs; a run in progress is stopped first.
+  ui.setScenarios(catalog.scenarios, async (scenario) => {
+    const next = readSettings(engine, Object.fromEntries(scenario.settings));
+    settings.closeRestartPrompt();
+    await runner.stop();
+    settings.apply(next.config);
+    ui.showNotices(next.notices);
+    ui.setQuestion(scenario.question);
+    await settings.refreshClasses();
+    run();
+  });
+  events.on('change', () => ui.setQuestion(''));
   ui.buttons.pause.addEventListener('click', () => (runner.paused ? runner.resume() : runner.pause()));
   ui.buttons.stop.addEventListener('click', () => runner.stop());
   bindExports(ui, {
