@@ -28,7 +28,7 @@ export const views = Object.freeze({
   representations: entry('representations', 'Representations layer by layer (CKA)', 'How alike the networks’ internal representations are, layer by layer.', representations),
   transfer: entry('transfer', 'Transfer probe', 'How well each model’s features serve all classes, with a linear classifier on top.', transfer),
   ood: entry('ood', 'Images from another dataset', 'With another dataset chosen under More settings: can the models tell its images from their own?', ood),
-  draw: entry('draw', 'Draw and classify', 'Draw a digit or drop an image, once models are trained, and see what each approach makes of it.', draw),
+  draw: entry('draw', 'Draw and classify', 'Once models are trained: draw or drop an image and see what each approach makes of it.', draw),
 });
 
 export const VIEW_IDS = Object.freeze(Object.keys(views));
