@@ -7,6 +7,7 @@ import { nextTask } from './tasks.js';
 import { VIEWS } from './views/index.js';
 import * as summaryView from './views/summary.js';
 import { panelPng } from './export.js';
+import { sketchOf } from './views/sketches.js';
 
 /**
  * @param {{summary: HTMLElement, panels: HTMLElement, showNotices: Function}} ui the layout
@@ -18,9 +19,10 @@ export function createPanels(ui, hidden, ctx) {
   const views = [];
   for (const view of VIEWS) {
     if (hidden.has(view.id)) continue;
-    const container = el('div', { className: 'lab-view-body' });
-    // What the panel will show, until it has a run's results to show.
-    const intro = el('p', { className: 'lab-panel-intro', textContent: view.intro });
+    // Until it has a run's results to show, the panel says in a line (and a sketch) what it will
+    // show, in place of its empty body.
+    const container = el('div', { className: 'lab-view-body', hidden: true });
+    const intro = el('div', { className: 'lab-panel-intro' }, sketchOf(view.id), el('p', { textContent: view.intro }));
     const png = el('button', { type: 'button', className: 'lab-png', textContent: 'PNG', title: `Save the ${view.title.toLowerCase()} chart as a PNG image`, hidden: true, 'aria-label': `Save ${view.title} as PNG` });
     png.addEventListener('click', () => {
       if (!panelPng(container, `ovr-lab-${view.id}.png`)) ui.showNotices([`${view.title}: nothing drawn yet to save.`]);
@@ -39,6 +41,10 @@ export function createPanels(ui, hidden, ctx) {
   function updateView(v, report, live) {
     const started = performance.now();
     v.behind = null;
+    if (report && v.intro) {
+      v.container.hidden = false;
+      v.intro.hidden = true;
+    }
     try {
       v.instance.update(report, live);
     } catch (e) {
@@ -47,7 +53,6 @@ export function createPanels(ui, hidden, ctx) {
     // Named timings, so that a profile or `make bench` can tell where the time goes.
     performance.measure(`ovr-lab:view:${v.id}`, { start: started });
     v.png.hidden = !v.container.querySelector('canvas');
-    if (v.intro && report) v.intro.hidden = true;
   }
 
   // Which views are on screen; one that comes into view with a report
