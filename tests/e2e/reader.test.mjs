@@ -175,3 +175,42 @@ test('nothing scrolls the page sideways at 320, 390 and 768 px: index (before an
     await article.close();
   }
 });
+
+test('keyboard: Tab from the top goes through the scenarios, the run bar and the settings, and every stop shows its focus', { timeout: 60_000 }, async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const page = await open(TINY, viewport);
+    await labReady(page);
+    await page.evaluate(() => document.activeElement?.blur());
+    const stops = [];
+    // Up to the end of the page (the panels have nothing to focus before a run).
+    for (let i = 0; i < 80; i += 1) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => document.activeElement === document.body)) break;
+      stops.push(await page.evaluate(() => {
+        const e = document.activeElement;
+        const s = globalThis.getComputedStyle(e);
+        // The ring a reader sees: an outline, or a box-shadow ring (none of the lab's controls uses one).
+        const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1) || s.boxShadow !== 'none';
+        const r = e.getBoundingClientRect();
+        // Not under the sticky run bar: the element is what is at its centre.
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        const seen = r.bottom > 0 && r.top < globalThis.innerHeight && Boolean(hit) && (e.contains(hit) || hit.contains(e) || hit.closest('label') === e.closest('label'));
+        return { what: e.className || e.tagName, setting: e.closest('.lab-field')?.dataset.setting ?? '', ring, onScreen: seen };
+      }));
+    }
+    const order = stops.map((s) => s.what);
+    const first = (cls) => order.findIndex((w) => w.includes(cls));
+    assert.ok(first('lab-scenario') >= 0 && first('lab-scenario') < first('lab-run'), order.join(' '));
+    assert.ok(first('lab-run') < stops.findIndex((s) => s.setting === 'dataset'), 'Train comes before the settings');
+    assert.ok(stops.some((s) => s.what.includes('lab-info')), 'the ⓘ buttons are tab stops');
+    console.log(`# Tab order at ${viewport.width} px: ${order.join(" | ")}`);
+    assert.deepEqual(stops.filter((s) => !s.ring).map((s) => `${s.what} ${s.setting}`), [], `no visible focus at ${viewport.width} px`);
+    assert.deepEqual(stops.filter((s) => !s.onScreen).map((s) => `${s.what} ${s.setting}`), [], `focus scrolled into view, not under the run bar, at ${viewport.width} px`);
+    // Enter on a focused ⓘ opens its help.
+    await page.focus('.lab-field[data-setting="approaches"] .lab-info');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('.lab-field[data-setting="approaches"] .lab-info', 'aria-expanded'), 'true');
+    assertClean(assert, page);
+    await page.close();
+  }
+});

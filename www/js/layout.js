@@ -74,6 +74,8 @@ export function buildLayout(element, hidden) {
         const b = button('', { className: 'lab-scenario', dataset: { scenario: s.name } });
         b.append(el('strong', { textContent: s.title }), el('span', { textContent: s.question }));
         b.addEventListener('click', () => onPick(s));
+        // The browser leaves a half-visible card where it is; a focused one comes fully into view.
+        b.addEventListener('focus', () => b.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
         return b;
       })));
     scenarios.hidden = form.hidden || hidden.has('scenarios') || list.length === 0;
