@@ -214,3 +214,18 @@ test('keyboard: Tab from the top goes through the scenarios, the run bar and the
     await page.close();
   }
 });
+
+test('at 390 px a setting the engine refuses unfolds the form and opens "More settings", so its mark is seen', { timeout: 60_000 }, async () => {
+  // digits8x8's 8×8 images cannot stand in for mnist28's as other images: refused when the run starts.
+  const page = await open('dataset=mnist28&ood_dataset=digits8x8&arch=linear&approaches=shared&epochs=1&train_per_class=20', PHONE);
+  await labReady(page);
+  // Folded away by hand first, as a narrow screen folds it once a run starts.
+  await page.$eval('.lab-more', (d) => { d.open = false; });
+  await page.click('.lab-run');
+  assert.equal(await waitForState(page, ['done', 'error']), 'error');
+  const field = '.lab-field[data-setting="ood_dataset"]';
+  assert.equal(await page.isVisible('.lab-controls'), true, 'the form is unfolded');
+  assert.equal(await page.isVisible(`${field} .lab-field-error`), true, 'the refused setting and its message are on show');
+  assert.match(await page.textContent(`${field} .lab-field-error`), /8×8×1 images/);
+  await page.close();
+});

@@ -59,8 +59,12 @@ export function buildLayout(element, hidden) {
   progressPanel.hidden = hidden.has('progress');
   summary.hidden = hidden.has('summary');
   settingsLine.hidden = form.hidden;
-  editButton.addEventListener('click', () => {
+  /** Unfolds the form (Edit, or a setting the engine refused, whose mark must be seen). */
+  function showSettings() {
     side.dataset.collapsed = 'false';
+  }
+  editButton.addEventListener('click', () => {
+    showSettings();
     form.querySelector('input, select')?.focus();
   });
 
@@ -149,6 +153,6 @@ export function buildLayout(element, hidden) {
     buttons: { run: runButton, pause: pauseButton, stop: stopButton, link: linkButton, json: jsonButton, csv: csvButton, save: saveButton },
     loadInput,
     progress: { overall, overallText, modelBars },
-    showNotices, showError, prompt, setRunning, setPaused, setAnalysing, setScenarios, setQuestion, setSettingsText,
+    showNotices, showError, prompt, setRunning, setPaused, setAnalysing, setScenarios, setQuestion, setSettingsText, showSettings,
   };
 }

@@ -38,8 +38,14 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
   function showProblem(e) {
     const problem = problemOf(e);
     ui.showError(problem.message);
-    if (problem.setting) controls.markInvalid(problem.setting, problem.message);
+    if (problem.setting) markInvalid(problem);
     return problem;
+  }
+
+  /** Marks the setting an engine error names (`{setting, message}`), with the form unfolded. */
+  function markInvalid(problem) {
+    controls.markInvalid(problem.setting, problem.message);
+    ui.showSettings();
   }
 
   function onChange() {
@@ -121,8 +127,7 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
     apply,
     refreshClasses,
     closeRestartPrompt,
-    /** Marks the setting an engine error names (`{setting, message}`). */
-    markInvalid: (problem) => controls.markInvalid(problem.setting, problem.message),
+    markInvalid,
     /** A URL of index.html whose query carries `cfg` (checked strictly by the engine). */
     link(cfg = config) {
       const url = new URL(linkBase);
