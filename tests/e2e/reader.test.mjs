@@ -229,3 +229,32 @@ test('at 390 px a setting the engine refuses unfolds the form and opens "More se
   assert.match(await page.textContent(`${field} .lab-field-error`), /8×8×1 images/);
   await page.close();
 });
+
+test('index.html?scenario=NAME starts from that scenario\'s settings (those beside it win) and shows its question; an unknown name says which exist', { timeout: 60_000 }, async () => {
+  const page = await open('scenario=less-data&epochs=2', DESKTOP);
+  await labReady(page);
+  const { config, scenario } = await page.evaluate(async () => {
+    const { loadEngine } = await import('./js/engine.js');
+    const s = (await loadEngine()).catalog().scenarios.find((x) => x.name === 'less-data');
+    return { config: globalThis.ovrLab.config, scenario: s };
+  });
+  for (const [name, value] of scenario.settings) {
+    if (name === 'epochs') continue;
+    assert.equal(String(config[name]).replace(/ /g, ''), value, name);
+  }
+  assert.equal(config.epochs, 2, 'the epochs given beside the scenario');
+  assert.equal(await page.textContent('.lab-question'), `Question: ${scenario.question}`);
+  // The address carries the settings themselves, so that it reopens them without the scenario.
+  const address = new URL(page.url());
+  assert.equal(address.searchParams.has('scenario'), false);
+  assert.equal(address.searchParams.get('train_per_class'), config.train_per_class.toString());
+  assert.equal(await page.$eval('.lab-more', (d) => d.open), true, 'the scenario sets a further setting');
+  assertClean(assert, page);
+  await page.close();
+  const unknown = await open('scenario=nope', DESKTOP);
+  await labReady(unknown);
+  assert.match(await unknown.textContent('.lab-notices'), /No scenario is named "nope"; the scenarios are .*less-data/);
+  assert.equal(await unknown.isVisible('.lab-question'), false);
+  assertClean(assert, unknown);
+  await unknown.close();
+});

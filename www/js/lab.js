@@ -20,8 +20,9 @@ import { readSettings, hiddenSet, isTrue } from './state.js';
 /**
  * @param {HTMLElement} element where the lab is built
  * @param {object} options settings by their schema names (e.g. {dataset: 'mnist28', epochs: 2}),
- *   plus `hide` (panels or settings to hide), `autorun`, `workers` (pool size), and `test_hooks`
- *   (for the browser tests only: adds `lab.testHooks`)
+ *   plus `hide` (panels or settings to hide), `autorun`, `workers` (pool size), `scenario` (a
+ *   scenario's name: its settings, under the others given), and `test_hooks` (for the browser
+ *   tests only: adds `lab.testHooks`)
  */
 export async function createLab(element, options = {}) {
   const events = createEvents();
@@ -44,7 +45,10 @@ export async function createLab(element, options = {}) {
   }
   const hidden = hiddenSet(options.hide);
   const catalog = engine.catalog();
-  const parsed = readSettings(engine, options);
+  // `scenario` starts from a scenario's settings (as `ovr-lab run --scenario NAME` does); settings
+  // given beside it win.
+  const scenario = options.scenario ? catalog.scenarios.find((s) => s.name === String(options.scenario)) : null;
+  const parsed = readSettings(engine, scenario ? { ...Object.fromEntries(scenario.settings), ...options } : options);
   const ui = buildLayout(element, hidden);
   const progress = createProgress(ui.progress);
   const sources = createSources(engine, catalog);
@@ -104,7 +108,11 @@ export async function createLab(element, options = {}) {
   });
 
   settings.apply(parsed.config);
-  ui.showNotices(parsed.notices.map((n) => `Setting changed: ${n}`));
+  ui.showNotices([
+    ...parsed.notices.map((n) => `Setting changed: ${n}`),
+    ...(options.scenario && !scenario ? [`No scenario is named "${String(options.scenario).slice(0, 64)}"; the scenarios are ${catalog.scenarios.map((s) => s.name).join(', ')}.`] : []),
+  ]);
+  if (scenario) ui.setQuestion(scenario.question);
   settings.refreshClasses();
   pool.onFatal = (message) => {
     ui.showError(message);
