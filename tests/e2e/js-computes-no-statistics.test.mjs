@@ -45,7 +45,8 @@ export const PATTERNS = [
 /** [file (relative to www/js), piece of the line, reason]: drawing, not a statistic. */
 const ALLOWED = [
   ['views/confusion.js', 'Math.sqrt(Math.max(0, Math.min(1, f)))', 'drawing: a square-root colour scale of the share the report states (confusion_rows)'],
-  ['views/palette.js', '0.299 * r + 0.587 * g + 0.114 * b < 140', 'drawing: light or dark text for the colour a cell is painted'],
+  ['views/palette.js', '0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b) < 0.179', 'drawing: light or dark text for the colour a cell is painted (WCAG contrast)'],
+  ['views/palette.js', 'Math.pow((c / 255 + 0.055) / 1.055, 2.4)', 'drawing: the sRGB curve of WCAG relative luminance, for text contrast on a painted cell'],
   ['views/filters.js', 'out[y * kw + x] = s / channels', 'drawing: a filter with several input channels drawn as one image, their average (stated in the legend)'],
   ['datasets.js', 'onProgress(i / images.length)', 'progress of decoding a user\'s images, not a result'],
   ['bench-worker-convnetjs.js', 'reduce((sum, p) => sum + p.params.length', 'the benchmark\'s ConvNetJS peer (counts that library\'s parameters, not a result of the lab)'],

@@ -123,7 +123,7 @@ test('a worker killed mid-run is replaced, its job retried, and the other models
   const page = await open('dataset=digits8x8&arch=tiny&approaches=ovr&epochs=4&test_hooks=1');
   await labReady(page);
   await page.click('.lab-run');
-  await page.waitForFunction(() => document.querySelector('.lab-progress progress').value > 0.2);
+  await page.waitForFunction(() => document.querySelector('.lab-progress-overall progress').value > 0.2);
   const bars = () => page.$$eval('.lab-model-bar progress', (els) => els.map((b) => b.value));
   const before = await bars();
   assert.equal(await page.evaluate(() => globalThis.ovrLab.testHooks.killBusyWorker()), true);
@@ -254,7 +254,7 @@ test('ten successive runs do not grow memory; stopped runs leave no workers behi
     await page.evaluate(() => {
       globalThis.ovrLab.run();
     });
-    await page.waitForFunction(() => document.querySelector('.lab-progress progress').value > 0.1);
+    await page.waitForFunction(() => document.querySelector('.lab-progress-overall progress').value > 0.1);
     await page.evaluate(() => globalThis.ovrLab.stop());
     await waitForState(page, ['idle']);
   }

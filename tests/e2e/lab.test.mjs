@@ -167,6 +167,9 @@ test('exports: results JSON matches the results schema, curves CSV, a PNG per ch
 test('the URL round trip: settings changed on the page, copied as a link, reopen the same configuration', { timeout: 60_000 }, async () => {
   const page = await open('dataset=digits8x8');
   await labReady(page);
+  // The defaults' link shows the basic settings; the others are one click away.
+  assert.equal(await page.isVisible('.lab-field[data-setting="arch"] select'), false);
+  await page.click('.lab-more > summary');
   await page.selectOption('.lab-field[data-setting="arch"] select', 'linear');
   await page.fill('.lab-field[data-setting="epochs"] input', '4');
   await page.press('.lab-field[data-setting="epochs"] input', 'Tab');
@@ -230,16 +233,16 @@ test('pause holds every worker, resume continues, stop ends the run and keeps wh
   const page = await open('dataset=digits8x8&arch=wide&approaches=shared,ovr&epochs=6');
   await labReady(page);
   await page.click('.lab-run');
-  await page.waitForFunction(() => document.querySelector('.lab-progress progress').value > 0.05);
+  await page.waitForFunction(() => document.querySelector('.lab-progress-overall progress').value > 0.05);
   await page.click('.lab-actions button:has-text("Pause")');
   await page.waitForTimeout(400); // a slice in flight may still land
-  const held = await page.evaluate(() => document.querySelector('.lab-progress progress').value);
+  const held = await page.evaluate(() => document.querySelector('.lab-progress-overall progress').value);
   await page.waitForTimeout(1200);
-  assert.equal(await page.evaluate(() => document.querySelector('.lab-progress progress').value), held, 'progress moved while paused');
+  assert.equal(await page.evaluate(() => document.querySelector('.lab-progress-overall progress').value), held, 'progress moved while paused');
   assert.match(await page.textContent('.lab-progress-text'), /^Paused at \d+%/);
   assert.equal(await page.evaluate(() => document.body.dataset.labState), 'running');
   await page.click('.lab-actions button:has-text("Resume")');
-  await page.waitForFunction((h) => document.querySelector('.lab-progress progress').value > h + 0.01, held);
+  await page.waitForFunction((h) => document.querySelector('.lab-progress-overall progress').value > h + 0.01, held);
   assert.match(await page.textContent('.lab-progress-text'), /elapsed · about .* left/);
   await page.click('.lab-actions button:has-text("Stop")');
   assert.equal(await waitForState(page, ['idle', 'done', 'error']), 'idle');
@@ -306,8 +309,9 @@ test('keyboard and labels: every control is labelled and Train works from the ke
     return !text.trim();
   }).map((e) => e.outerHTML.slice(0, 120)));
   assert.deepEqual(unlabelled, []);
-  // Tab from the top reaches the Train button, and Enter starts the run.
-  await page.focus('.lab-field[data-setting="dataset"] select');
+  // Tab from the top of the page reaches the Train button (in the run bar, before the settings),
+  // and Enter starts the run.
+  await page.evaluate(() => document.activeElement?.blur());
   let reached = false;
   for (let i = 0; i < 120 && !reached; i += 1) {
     await page.keyboard.press('Tab');

@@ -1,5 +1,7 @@
-// The settings form, generated from the engine's catalog: one labelled control per setting,
-// grouped as the schema groups them, with the bundled datasets the catalog lists. The form only
+// The settings form, generated from the engine's catalog: one labelled control per setting. The
+// basic settings (the schema's `basic` flag) come first; the others fold under "More settings",
+// grouped as the schema groups them. Each setting's help shows while its control has focus, or
+// behind its ⓘ button. The bundled datasets are the ones the catalog lists. The form only
 // collects text values; the engine parses and clamps them.
 import { el } from './dom.js';
 
@@ -21,7 +23,7 @@ let uid = 0;
  * any edit; `onUserFiles(source)` when the reader gives their own data. Returns the form's API:
  * `values()` as [name, text] pairs, `set(config)`, `setClasses(names, selected)`,
  * `setUserDataset(name)`, `setOodChoices(info, value)`, `markInvalid(setting, message)`,
- * `clearInvalid()`, `hide(names)`.
+ * `clearInvalid()`, `hide(names)`, `openMore(names)` and `summary()`.
  */
 export function buildControls(form, catalog, { onChange, onUserFiles }) {
   const schema = catalog.settings;
@@ -33,19 +35,22 @@ export function buildControls(form, catalog, { onChange, onUserFiles }) {
   const groups = new Map();
   let classNames = [];
   const prefix = `lab${(uid += 1)}`;
+  const basic = el('div', { className: 'lab-basic' });
+  const more = el('details', { className: 'lab-more' }, el('summary', { textContent: 'More settings' }));
+  form.append(basic, more);
 
   for (const setting of schema) {
-    if (!groups.has(setting.group)) {
+    if (!setting.basic && !groups.has(setting.group)) {
       const fieldset = el('fieldset', { className: `lab-group lab-group-${setting.group}` }, [
         el('legend', { textContent: GROUP_TITLES[setting.group] || setting.group }),
       ]);
       groups.set(setting.group, fieldset);
-      form.append(fieldset);
+      more.append(fieldset);
     }
     const id = `${prefix}-${setting.name}`;
     const row = el('div', { className: 'lab-field', dataset: { setting: setting.name } });
     const label = el('label', { htmlFor: id, textContent: setting.label });
-    row.append(label);
+    row.append(setting.help ? el('div', { className: 'lab-field-head' }, label, infoButton(row, setting, `${id}-help`)) : label);
     let input;
     switch (setting.kind) {
       case 'int':
@@ -111,8 +116,19 @@ export function buildControls(form, catalog, { onChange, onUserFiles }) {
     input.addEventListener('change', () => onChange());
     inputs.set(setting.name, { setting, input, error });
     rows.set(setting.name, row);
-    groups.get(setting.group).append(row);
+    (setting.basic ? basic : groups.get(setting.group)).append(row);
     if (setting.name === 'dataset') row.append(userDataControls(prefix, onUserFiles));
+  }
+
+  /** The ⓘ button that shows the setting's help until pressed again (touch screens). */
+  function infoButton(row, setting, helpId) {
+    const info = el('button', { type: 'button', className: 'lab-info', textContent: 'ⓘ', 'aria-label': `About ${setting.label}`, 'aria-expanded': 'false', 'aria-controls': helpId });
+    info.addEventListener('click', () => {
+      const open = info.getAttribute('aria-expanded') !== 'true';
+      info.setAttribute('aria-expanded', String(open));
+      row.classList.toggle('lab-help-open', open);
+    });
+    return info;
   }
 
   function checkbox(id, value, text) {
@@ -184,10 +200,35 @@ export function buildControls(form, catalog, { onChange, onUserFiles }) {
     input.value = value;
   }
 
+  /** Opens "More settings" when one of `names` is in it (a link that sets it, an error on it). */
+  function openMore(names) {
+    if (names.some((n) => inputs.has(n) && !inputs.get(n).setting.basic)) more.open = true;
+  }
+
+  /**
+   * The basic settings in one line, as the form shows them: "Dataset digits8x8 · Classes all ·
+   * Approaches Shared, One-vs-rest · …" (option and checkbox texts, values of the other inputs).
+   */
+  function summary() {
+    const parts = [];
+    for (const [name, { setting, input }] of inputs) {
+      if (!setting.basic || rows.get(name).hidden) continue;
+      let text;
+      if (input.tagName === 'DIV') {
+        const boxes = [...input.querySelectorAll('input')];
+        const checked = boxes.filter((b) => b.checked).map((b) => b.parentElement.textContent.trim());
+        text = checked.length === boxes.length && name === 'classes' ? 'all' : checked.join(', ');
+      } else text = input.value;
+      parts.push(`${setting.label} ${text}`);
+    }
+    return parts.join(' · ');
+  }
+
   /** Marks the control of `setting` as refused, with `message` beside it. */
   function markInvalid(setting, message) {
     const entry = inputs.get(setting);
     if (!entry) return;
+    openMore([setting]);
     entry.input.setAttribute('aria-invalid', 'true');
     entry.error.textContent = message;
     entry.error.hidden = false;
@@ -219,9 +260,11 @@ export function buildControls(form, catalog, { onChange, onUserFiles }) {
       const visible = [...fieldset.querySelectorAll('.lab-field')].some((r) => !r.hidden);
       if (!visible) fieldset.hidden = true;
     }
+    // Called before the form shows a dataset, so the shapes group is still visible here.
+    more.hidden = [...groups.values()].every((g) => g.hidden);
   }
 
-  return { values, set, setClasses, setUserDataset, setOodChoices, markInvalid, clearInvalid, hide };
+  return { values, set, setClasses, setUserDataset, setOodChoices, markInvalid, clearInvalid, hide, openMore, summary };
 }
 
 /**

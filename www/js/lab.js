@@ -20,8 +20,9 @@ import { readSettings, hiddenSet, isTrue } from './state.js';
 /**
  * @param {HTMLElement} element where the lab is built
  * @param {object} options settings by their schema names (e.g. {dataset: 'mnist28', epochs: 2}),
- *   plus `hide` (panels or settings to hide), `autorun`, `workers` (pool size), and `test_hooks`
- *   (for the browser tests only: adds `lab.testHooks`)
+ *   plus `hide` (panels or settings to hide), `autorun`, `workers` (pool size), `scenario` (a
+ *   scenario's name: its settings, under the others given), and `test_hooks` (for the browser
+ *   tests only: adds `lab.testHooks`)
  */
 export async function createLab(element, options = {}) {
   const events = createEvents();
@@ -44,7 +45,10 @@ export async function createLab(element, options = {}) {
   }
   const hidden = hiddenSet(options.hide);
   const catalog = engine.catalog();
-  const parsed = readSettings(engine, options);
+  // `scenario` starts from a scenario's settings (as `ovr-lab run --scenario NAME` does); settings
+  // given beside it win.
+  const scenario = options.scenario ? catalog.scenarios.find((s) => s.name === String(options.scenario)) : null;
+  const parsed = readSettings(engine, scenario ? { ...Object.fromEntries(scenario.settings), ...options } : options);
   const ui = buildLayout(element, hidden);
   const progress = createProgress(ui.progress);
   const sources = createSources(engine, catalog);
@@ -75,6 +79,19 @@ export async function createLab(element, options = {}) {
   }
 
   ui.buttons.run.addEventListener('click', () => run());
+  // A scenario fills the form with its settings (the others at their defaults), which updates the
+  // address, and runs; a run in progress is stopped first.
+  ui.setScenarios(catalog.scenarios, async (scenario) => {
+    const next = readSettings(engine, Object.fromEntries(scenario.settings));
+    settings.closeRestartPrompt();
+    await runner.stop();
+    settings.apply(next.config);
+    ui.showNotices(next.notices);
+    ui.setQuestion(scenario.question);
+    await settings.refreshClasses();
+    run();
+  });
+  events.on('change', () => ui.setQuestion(''));
   ui.buttons.pause.addEventListener('click', () => (runner.paused ? runner.resume() : runner.pause()));
   ui.buttons.stop.addEventListener('click', () => runner.stop());
   bindExports(ui, {
@@ -91,7 +108,11 @@ export async function createLab(element, options = {}) {
   });
 
   settings.apply(parsed.config);
-  ui.showNotices(parsed.notices.map((n) => `Setting changed: ${n}`));
+  ui.showNotices([
+    ...parsed.notices.map((n) => `Setting changed: ${n}`),
+    ...(options.scenario && !scenario ? [`No scenario is named "${String(options.scenario).slice(0, 64)}"; the scenarios are ${catalog.scenarios.map((s) => s.name).join(', ')}.`] : []),
+  ]);
+  if (scenario) ui.setQuestion(scenario.question);
   settings.refreshClasses();
   pool.onFatal = (message) => {
     ui.showError(message);

@@ -7,6 +7,7 @@ import { nextTask } from './tasks.js';
 import { VIEWS } from './views/index.js';
 import * as summaryView from './views/summary.js';
 import { panelPng } from './export.js';
+import { sketchOf } from './views/sketches.js';
 
 /**
  * @param {{summary: HTMLElement, panels: HTMLElement, showNotices: Function}} ui the layout
@@ -18,16 +19,19 @@ export function createPanels(ui, hidden, ctx) {
   const views = [];
   for (const view of VIEWS) {
     if (hidden.has(view.id)) continue;
-    const container = el('div', { className: 'lab-view-body' });
+    // Until it has a run's results to show, the panel says in a line (and a sketch) what it will
+    // show, in place of its empty body.
+    const container = el('div', { className: 'lab-view-body', hidden: true });
+    const intro = el('div', { className: 'lab-panel-intro' }, sketchOf(view.id), el('p', { textContent: view.intro }));
     const png = el('button', { type: 'button', className: 'lab-png', textContent: 'PNG', title: `Save the ${view.title.toLowerCase()} chart as a PNG image`, hidden: true, 'aria-label': `Save ${view.title} as PNG` });
     png.addEventListener('click', () => {
       if (!panelPng(container, `ovr-lab-${view.id}.png`)) ui.showNotices([`${view.title}: nothing drawn yet to save.`]);
     });
     const section = el('section', { className: `lab-panel lab-view-${view.id}`, dataset: { panel: view.id } },
-      el('div', { className: 'lab-panel-head' }, el('h2', { textContent: view.title }), png), container);
+      el('div', { className: 'lab-panel-head' }, el('h2', { textContent: view.title }), png), intro, container);
     ui.panels.append(section);
     try {
-      views.push({ id: view.id, instance: view.createView(container, ctx), png, container, section, onScreen: false, behind: null });
+      views.push({ id: view.id, instance: view.createView(container, ctx), png, container, section, intro, onScreen: false, behind: null });
     } catch (e) {
       console.error(e);
       container.textContent = `This view failed: ${e.message}`;
@@ -37,6 +41,10 @@ export function createPanels(ui, hidden, ctx) {
   function updateView(v, report, live) {
     const started = performance.now();
     v.behind = null;
+    if (report && v.intro) {
+      v.container.hidden = false;
+      v.intro.hidden = true;
+    }
     try {
       v.instance.update(report, live);
     } catch (e) {

@@ -18,6 +18,9 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
   let closePrompt = null;
   const controls = buildControls(ui.form, catalog, { onChange, onUserFiles });
   controls.hide([...hidden]);
+  // "More settings" opens by itself when the link sets one of them (the canonical query names
+  // the settings that differ from their defaults).
+  controls.openMore([...new URLSearchParams(engine.check_config(initial).query).keys()]);
   // The link opens the full lab (index.html next to this module's folder) with these settings,
   // also when the lab is embedded in another page.
   const linkBase = new URL('../index.html', import.meta.url);
@@ -27,6 +30,7 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
     controls.clearInvalid();
     controls.set(config);
     if (info) controls.setOodChoices(info, config.ood_dataset);
+    ui.setSettingsText(controls.summary());
     emit('config', config);
   }
 
@@ -34,8 +38,14 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
   function showProblem(e) {
     const problem = problemOf(e);
     ui.showError(problem.message);
-    if (problem.setting) controls.markInvalid(problem.setting, problem.message);
+    if (problem.setting) markInvalid(problem);
     return problem;
+  }
+
+  /** Marks the setting an engine error names (`{setting, message}`), with the form unfolded. */
+  function markInvalid(problem) {
+    controls.markInvalid(problem.setting, problem.message);
+    ui.showSettings();
   }
 
   function onChange() {
@@ -88,6 +98,7 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
       info = await sources.describe(config);
       controls.setClasses(info.class_names, config.classes);
       controls.setOodChoices(info, config.ood_dataset);
+      ui.setSettingsText(controls.summary());
       ui.showError('');
     } catch (e) {
       showProblem(e);
@@ -101,6 +112,7 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
       info = loaded.info;
       apply({ ...config, dataset: loaded.name, classes: [], ood_dataset: '' });
       controls.setClasses(info.class_names, []);
+      ui.setSettingsText(controls.summary());
       ui.showError('');
       ui.showNotices([...loaded.notes, ...info.notes, `Loaded ${info.train_count} training and ${info.test_count} test images in ${info.class_names.length} classes.`]);
     } catch (e) {
@@ -115,8 +127,7 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
     apply,
     refreshClasses,
     closeRestartPrompt,
-    /** Marks the setting an engine error names (`{setting, message}`). */
-    markInvalid: (problem) => controls.markInvalid(problem.setting, problem.message),
+    markInvalid,
     /** A URL of index.html whose query carries `cfg` (checked strictly by the engine). */
     link(cfg = config) {
       const url = new URL(linkBase);

@@ -65,10 +65,15 @@ export function viridis(t) {
   return VIRIDIS[i].map((c, k) => Math.round(c + (VIRIDIS[i + 1][k] - c) * f));
 }
 
+/** A colour channel (0…255) as linear light, the sRGB curve of WCAG's relative luminance. */
+const linear = (c) => (c <= 10 ? c / 255 / 12.92 : Math.pow((c / 255 + 0.055) / 1.055, 2.4));
+
 /**
  * Whether a background `[r, g, b]` needs light text. Drawing only: a cell's text colour, chosen
- * from the colour it is painted, so that the printed value stays readable on the scale.
+ * from the colour it is painted, so that the printed value stays readable on the scale. White
+ * wins where it contrasts more than black: a relative luminance (WCAG 2) below 0.179, where
+ * (L + 0.05)² = 0.0525.
  */
 export function isDark([r, g, b]) {
-  return 0.299 * r + 0.587 * g + 0.114 * b < 140;
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b) < 0.179;
 }

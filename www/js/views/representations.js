@@ -37,7 +37,7 @@ export function createView(container) {
     lo, el('span', { className: 'cka-ramp', 'aria-hidden': 'true' }), hi, scaleText);
   const ramp = legend.querySelector('.cka-ramp');
   ramp.style.background = `linear-gradient(to right, ${Array.from({ length: LEGEND_STEPS + 1 }, (_, i) => `rgb(${viridis(i / LEGEND_STEPS).join(', ')})`).join(', ')})`;
-  const heat = el('div', { className: 'table-wrap cka-heat' });
+  const heat = el('div', { className: 'table-wrap cka-heat', role: 'region', tabindex: '0', 'aria-label': 'Similarity by layer and class' });
   const readout = el('p', { className: 'sim-readout', textContent: 'Hover or focus a cell for the layer, the class and both values.' });
   const heatBox = el('figure', { className: 'cka-heat-box' },
     el('figcaption', { className: 'chart-title', textContent: 'Shared network vs each class\'s one-vs-rest network, per layer (CKA)' }),

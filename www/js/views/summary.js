@@ -81,7 +81,7 @@ export function createView(container) {
       const caption = makeCaption(captionBox);
       caption.set([], findingsOf(report, 'summary'));
       root.replaceChildren(
-        el('div', { className: 'lab-table-scroll' }, el('table', { className: 'lab-summary-table' }, el('thead', {}, head), body)),
+        el('div', { className: 'lab-table-scroll', role: 'region', tabindex: '0', 'aria-label': 'Results table' }, el('table', { className: 'lab-summary-table' }, el('thead', {}, head), body)),
         key,
         captionBox,
         el('p', { className: 'lab-meta', textContent: `${d.name}: ${d.class_names.length} classes, ${d.train_count} training / ${d.test_count} test images.` }),
