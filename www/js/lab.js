@@ -17,13 +17,20 @@ import { bindExports } from './export.js';
 import { WorkerPool } from './pool.js';
 import { readSettings, hiddenSet, isTrue } from './state.js';
 
+/** Workers in a lab's pool: `workers` if given (1–8), else the number of cores (at most 8). */
+export function poolSize(workers) {
+  return Math.min(8, Math.max(1, Number(workers) || navigator.hardwareConcurrency || 2));
+}
+
 /**
  * @param {HTMLElement} element where the lab is built
  * @param {object} options settings by their schema names (e.g. {dataset: 'mnist28', epochs: 2}),
  *   plus `hide` (panels or settings to hide), `autorun`, `workers` (pool size), and `test_hooks`
  *   (for the browser tests only: adds `lab.testHooks`)
+ * @param {object} [parts] for ovr-lab.js: `pool`, a lease of a pool shared by the labs of a page
+ *   (pool.js, SharedPool) instead of a pool of the lab's own
  */
-export async function createLab(element, options = {}) {
+export async function createLab(element, options = {}, parts = {}) {
   const events = createEvents();
   const emit = events.emit;
   const setState = (state) => {
@@ -32,11 +39,12 @@ export async function createLab(element, options = {}) {
   };
   setState('idle');
   element.classList.add('lab');
-  ensureStyles();
+  // Inside a shadow root (the <ovr-lab> element), the style sheets go into it.
+  const styled = ensureStyles(element.getRootNode());
 
   let engine;
   try {
-    [engine] = await Promise.all([loadEngine(), ensureChartJs()]);
+    [engine] = await Promise.all([loadEngine(), ensureChartJs(), styled]);
   } catch (e) {
     setState('error');
     element.append(el('p', { className: 'lab-error', role: 'alert', textContent: `The lab's engine failed to load: ${e.message || e}` }));
@@ -48,7 +56,7 @@ export async function createLab(element, options = {}) {
   const ui = buildLayout(element, hidden);
   const progress = createProgress(ui.progress);
   const sources = createSources(engine, catalog);
-  const pool = new WorkerPool(Math.min(8, Math.max(1, Number(options.workers) || navigator.hardwareConcurrency || 2)));
+  const pool = parts.pool ?? new WorkerPool(poolSize(options.workers));
   const reporter = createReporter((url) => pool.workerUrlFor(url));
 
   const settings = createSettings({
