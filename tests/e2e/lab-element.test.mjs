@@ -167,3 +167,15 @@ test('<ovr-lab> attributes changed later: applied when idle, the restart prompt 
   assertClean(assert, page);
   await page.close();
 });
+
+test('examples/element.html: the one-tag example runs to done under its strict CSP', { timeout: 180_000 }, async (t) => {
+  const server = await serveRoutes({ '/': DIST });
+  t.after(() => server.close());
+  const page = await guardedPage(browser.context, `${server.url}/examples/element.html`);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('ovr-lab').dataset.labState), null, { timeout: 150_000 });
+  assert.equal(await page.$eval('ovr-lab', (e) => e.state), 'done');
+  assert.deepEqual(await page.$eval('ovr-lab', (e) => Object.keys(e.report.approaches).sort()), ['ovr', 'shared']);
+  assert.equal(await page.locator('ovr-lab .lab-view-draw').count(), 0, 'hide= removes the draw view');
+  assertClean(assert, page);
+  await page.close();
+});
