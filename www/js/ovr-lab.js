@@ -95,7 +95,7 @@ export class OvrLabElement extends HTMLElement {
       const setting = schemaByName.get(name);
       if (!setting && !PAGE_KEYS.includes(name)) continue; // class, id, style, data-…
       // A present boolean attribute with no value (`autorun`, `augment_flip`) means true.
-      options[name] = value === '' && (name === 'autorun' || setting?.kind === 'bool') ? 'true' : value;
+      options[name] = value === '' && (name === 'autorun' || name === 'keep_runs' || setting?.kind === 'bool') ? 'true' : value;
     }
     return options;
   }
@@ -112,6 +112,7 @@ export class OvrLabElement extends HTMLElement {
       lab = await createLab(this.#container, options, { pool: lease });
     } catch (e) {
       lease.destroy();
+      if (generation !== this.#generation) return; // removed while it was being built
       this.#generation += 1;
       this.dataset.labState = 'error';
       this.dispatchEvent(new CustomEvent('error', { detail: { message: `the lab could not start: ${e.message || e}` } }));
