@@ -16,6 +16,7 @@ import { createRunner } from './run.js';
 import { bindExports } from './export.js';
 import { WorkerPool } from './pool.js';
 import { readSettings, hiddenSet, isTrue } from './state.js';
+import { createRunsPanel } from './runs-panel.js';
 
 /** Workers in a lab's pool: `workers` if given (1–8), else the number of cores (at most 8). */
 export function poolSize(workers) {
@@ -108,9 +109,34 @@ export async function createLab(element, options = {}, parts = {}) {
   };
   pool.ensureWorkers();
 
+  // keep_runs: finished runs are kept in the browser, listed in the Runs panel, and the last one
+  // is shown again when the page is reloaded (index.html sets it).
+  let runs = null;
+  if (isTrue(options.keep_runs) && !hidden.has('runs')) {
+    const idle = { running: false, filters: new Map(), models: [], failures: [] };
+    const open = (report, entry) => {
+      settings.apply(report.config);
+      settings.refreshClasses();
+      panels.update(report, idle);
+      ui.showNotices([`Showing your run of ${new Date(entry.saved).toLocaleString()}; Train runs it again.`]);
+    };
+    runs = createRunsPanel({ engine, ui, config: () => settings.config, open, isRunning: () => runner.running });
+    events.on('done', (report) => runs.then((r) => r.save(report)));
+    events.on('config', () => runs?.then((r) => r.refresh()));
+    // A reload (the address carries the settings) shows the last run again, if it had these
+    // settings: a page opened with other settings starts empty.
+    if (!isTrue(options.autorun)) {
+      runs.then((r) => r.latest()).then((last) => {
+        if (!last || runner.running || runner.report) return;
+        if (engine.config_differences(last.report.config, settings.config).length === 0) open(last.report, last.entry);
+      }).catch((e) => console.warn('the last run could not be restored', e));
+    }
+  }
+
   const lab = publicLab({
     element, events, settings, runner, run,
     destroy() {
+      runs?.then((r) => r.destroy());
       runner.destroy();
       pool.destroy();
       reporter.destroy();
