@@ -2,6 +2,7 @@
 #   make serve   build the site (dist/) and serve it on http://127.0.0.1:$(PORT)
 #   make test    every check CI runs
 #   make dist    the site as a reader's browser gets it, in dist/ (what you copy to your host)
+#   make package the same as an npm package, ovr-lab-<version>.tgz (docs/embedding.md)
 #   make serve-dev  serve www/ as it is, with the benchmark page and the views' development page
 #   make bench   speed, side by side with the peers (writes .bench/results.json); builds the
 #                Rust peers (bench/peers/) the first time, which takes a while
@@ -17,7 +18,7 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 CARGO_BIN   := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
 
-.PHONY: setup vendor build dist serve serve-dev test bench peers lint fmt-check clippy test-native test-wasm test-e2e fuzz figures clean
+.PHONY: setup vendor build dist package serve serve-dev test bench peers lint fmt-check clippy test-native test-wasm test-e2e fuzz figures clean
 
 ## setup: install what is missing (fast when nothing is)
 setup: .stamp/rust-target .stamp/wasm-bindgen node_modules/.package-lock.json .stamp/chromium vendor
@@ -101,16 +102,26 @@ SITE_FILES := www/index.html www/article.html www/favicon.svg $(wildcard www/exa
   $(filter-out www/js/bench%,$(wildcard www/js/*.js)) $(wildcard www/js/views/*.js) \
   $(wildcard www/data/*.bin.gz) www/data/README.md $(wildcard www/figures/*.json)
 
+# dist/ is also the npm package (`make package`): its manifest, its README for authors, the licence.
+PACKAGE_FILES := package/package.json package/README.md LICENSE
+
 dist: build dist/index.html
 
-dist/index.html: $(SITE_FILES) $(PKG)/ovr_lab_bg.wasm www/vendor/chart.umd.min.js Makefile
+dist/index.html: $(SITE_FILES) $(PKG)/ovr_lab_bg.wasm www/vendor/chart.umd.min.js $(PACKAGE_FILES) Makefile
 	rm -rf dist
 	mkdir -p dist/pkg dist/vendor
 	cd www && cp --parents $(patsubst www/%,%,$(SITE_FILES)) ../dist/
 	cp $(PKG)/ovr_lab.js $(PKG)/ovr_lab_bg.wasm dist/pkg/
 	cp www/vendor/chart.umd.min.js www/vendor/chart.js-LICENSE.md dist/vendor/
+	cp $(PACKAGE_FILES) dist/
 	@touch $@
 	@echo "dist: $$(du -sh dist | cut -f1) in $$(find dist -type f | wc -l) files"
+
+## package: the npm package of the built site, ovr-lab-<version>.tgz, packed from dist/ (whose root is
+## the site's root, so the same relative URLs work from dist/, node_modules/ovr-lab/ or a CDN; no
+## dependencies, no install scripts)
+package: dist
+	cd dist && npm pack --pack-destination ..
 
 ## serve: build the site, then serve dist/ on 127.0.0.1 (any static server works; this is Python's)
 serve: dist

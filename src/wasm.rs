@@ -138,6 +138,16 @@ pub fn check_config(config: JsValue) -> Result<JsValue, JsValue> {
     })
 }
 
+/// The settings on which configuration `a` differs from `b` (both as the results document's
+/// `config`), in the schema's order: `[{name, label, value, other}]`, `value` being `a`'s and
+/// `other` `b`'s, as text. The page lists them beside each kept run.
+#[wasm_bindgen]
+pub fn config_differences(a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
+    let a: Config = from_js(a, "configuration")?;
+    let b: Config = from_js(b, "configuration")?;
+    to_js(&a.differences(&b))
+}
+
 /// The dataset a configuration names: `bytes` is its file (IMDS, gzipped IMDS or NPZ) called
 /// `file`; ignored for the generated `shapes` dataset.
 fn dataset(config: &Config, bytes: Option<Vec<u8>>, file: &str) -> Result<Dataset, JsValue> {

@@ -138,6 +138,19 @@ choice_enum! {
 pub const MAX_EPOCHS: i64 = 30;
 pub const MAX_SEEDS: i64 = 10;
 
+/// A setting on which two configurations differ (`Config::differences`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Difference {
+    /// The setting's name (its URL parameter and CLI flag).
+    pub name: &'static str,
+    /// Its label on the page.
+    pub label: &'static str,
+    /// Its value in the configuration asked, as text.
+    pub value: String,
+    /// Its value in the other configuration, as text.
+    pub other: String,
+}
+
 /// Declares the settings: `name: Type = default; group, basic, label, kind, help;`.
 macro_rules! settings {
     ($($name:ident : $ty:ty = $default:expr ; $group:literal, $basic:literal, $label:literal, $kind:expr, $help:expr ;)+) => {
@@ -346,6 +359,24 @@ impl Config {
             .collect()
     }
 
+    /// The settings on which `self` and `other` differ, in the schema's order, with each one's
+    /// value as text (as in a URL): what the page lists beside a kept run ("lr 0.05 here, 0.02
+    /// now"), so that the page never compares settings itself.
+    pub fn differences(&self, other: &Config) -> Vec<Difference> {
+        settings()
+            .iter()
+            .filter_map(|s| {
+                let (value, other) = (self.get(s.name)?, other.get(s.name)?);
+                (value != other).then_some(Difference {
+                    name: s.name,
+                    label: s.label,
+                    value,
+                    other,
+                })
+            })
+            .collect()
+    }
+
     /// Checks every setting against the schema and the rules that tie settings together.
     pub fn validate(&self) -> Result<()> {
         let mut probe = Config::default();
@@ -437,6 +468,32 @@ mod tests {
         let json = serde_json::to_string(&cfg).unwrap();
         assert!(json.contains("\"arch\":\"tiny\"") && json.contains("\"shared-wide\""));
         assert_eq!(serde_json::from_str::<Config>(&json).unwrap(), cfg);
+    }
+
+    #[test]
+    fn differences_name_each_setting_that_differs_in_schema_order() {
+        let d = Config::default();
+        assert!(d.differences(&d).is_empty());
+        let (a, _) = Config::from_pairs(&[("lr", "0.05"), ("epochs", "2")], Mode::Strict).unwrap();
+        let (b, _) =
+            Config::from_pairs(&[("epochs", "2"), ("classes", "1,2")], Mode::Strict).unwrap();
+        let diff = a.differences(&b);
+        let names: Vec<&str> = diff.iter().map(|x| x.name).collect();
+        assert_eq!(names, ["classes", "lr"]);
+        assert_eq!(
+            (diff[0].value.as_str(), diff[0].other.as_str()),
+            ("", "1,2")
+        );
+        assert_eq!(
+            (diff[1].value.as_str(), diff[1].other.as_str()),
+            ("0.05", "0.02")
+        );
+        assert_eq!(
+            diff[1].label,
+            settings().iter().find(|s| s.name == "lr").unwrap().label
+        );
+        // Symmetric, with the values swapped.
+        assert_eq!(b.differences(&a)[1].value, "0.02");
     }
 
     #[test]

@@ -19,7 +19,7 @@ const site = files(DIST);
 const sha = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 test('dist/ holds the site: pages, scripts, styles, engine, datasets with their licences, figures, Chart.js', () => {
-  for (const f of ['index.html', 'article.html', 'favicon.svg', 'examples/embed.html', 'js/lab.js', 'js/worker.js', 'js/reporter.js',
+  for (const f of ['index.html', 'article.html', 'favicon.svg', 'examples/embed.html', 'examples/element.html', 'js/lab.js', 'js/ovr-lab.js', 'js/worker.js', 'js/reporter.js',
     'js/views/index.js', 'css/lab.css', 'css/views.css', 'pkg/ovr_lab.js', 'pkg/ovr_lab_bg.wasm', 'data/README.md',
     'data/digits8x8.bin.gz', 'figures/manifest.json', 'vendor/chart.umd.min.js', 'vendor/chart.js-LICENSE.md']) {
     assert.ok(site.includes(f), `${f} is missing from dist/`);

@@ -2,6 +2,7 @@
 // dialog, CSP violation and request leaving the page's origin; static servers that map URL
 // prefixes to folders (optionally with CORS headers, from scripts/lib/static-server.mjs); and
 // tiny PNG / NPZ writers for hostile or broken user data.
+import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ROOT, serveRoutes } from './harness.mjs';
@@ -64,6 +65,61 @@ export async function waitForState(page, states, { timeout = 120_000, selector =
 /** Waits for the Train button to be usable (engine loaded, workers spawned). */
 export function labReady(page) {
   return page.waitForSelector('.lab-run:not([disabled])', { timeout: 30_000 });
+}
+
+/**
+ * A host page, with no inline script, under a strict CSP that lets in the lab's origin `labOrigin`
+ * (its module, styles, data and engine) and blob: workers; `body` is its content. Its script
+ * records each element's events in `globalThis.seen` and counts the workers the page creates.
+ */
+export function writeElementHost(dir, name, labOrigin, elementSrc, body) {
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' ${labOrigin} 'wasm-unsafe-eval'`,
+    `style-src 'self' ${labOrigin}`,
+    `connect-src 'self' ${labOrigin}`,
+    // The worker starts from a blob: URL and imports the lab's worker module, whose imports are
+    // fetched as a worker's: worker-src needs both.
+    `worker-src blob: ${labOrigin}`,
+    "img-src 'self' data: blob:",
+  ].join('; ');
+  fs.writeFileSync(path.join(dir, `${name}.js`), `// Records what the page sees of its labs.
+const NativeWorker = globalThis.Worker;
+globalThis.workersCreated = 0;
+globalThis.Worker = class extends NativeWorker {
+  constructor(...args) {
+    super(...args);
+    globalThis.workersCreated += 1;
+  }
+};
+const hostButton = document.querySelector('.host-button');
+globalThis.hostButtonBefore = hostButton && globalThis.getComputedStyle(hostButton).borderTopLeftRadius;
+globalThis.seen = {};
+for (const lab of document.querySelectorAll('ovr-lab')) {
+  const seen = { progress: [], epochs: [], done: 0, errors: [], states: [] };
+  globalThis.seen[lab.id] = seen;
+  lab.addEventListener('progress', (e) => seen.progress.push([performance.now(), e.detail.overall]));
+  lab.addEventListener('epoch', () => seen.epochs.push(performance.now()));
+  lab.addEventListener('done', (e) => { seen.done += 1; seen.doneApproaches = Object.keys(e.detail.approaches); });
+  lab.addEventListener('error', (e) => seen.errors.push(e.detail.message));
+  lab.addEventListener('state', (e) => seen.states.push(e.detail));
+}
+`);
+  fs.writeFileSync(path.join(dir, `${name}.css`), `/* A page whose styles would wreck anything of the lab they reached. */
+div, p, section, table, tr, td, canvas, button, form, progress, span, h2 { display: none !important; color: red !important; font-size: 40px !important; }
+`);
+  fs.writeFileSync(path.join(dir, `${name}.html`), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<link rel="icon" href="data:,"><title>Someone's blog</title>
+<link rel="stylesheet" href="${name}.css">
+<script type="module" src="${name}.js"></script>
+<script type="module" src="${elementSrc}"></script>
+</head>
+<body><h1>A blog post</h1><p>Some text before the lab.</p><button class="host-button" type="button">The host's button</button>
+${body}
+</body></html>
+`);
 }
 
 // ----- tiny file writers -----

@@ -60,6 +60,11 @@ export function publicLab({ element, events, settings, runner, run, destroy, tes
     },
     /** Changes settings (same names as the options); refused while running. */
     set: (values) => settings.set(values),
+    /**
+     * Changes settings as the reader does in the form: applied at once when no run is in
+     * progress, otherwise the lab asks the reader whether to stop and restart with them.
+     */
+    propose: (values) => settings.propose(values),
     link: () => settings.link(),
     destroy,
   };

@@ -2,17 +2,29 @@
 // Found relative to import.meta.url, so a lab copied under any path of any site finds them.
 let chartLoading = null;
 
-/** The lab's style sheets, next to this module, unless the page already links them. */
-export function ensureStyles() {
-  const have = new Set([...document.querySelectorAll('link[rel=stylesheet]')].map((l) => l.href));
+/**
+ * The lab's style sheets, next to this module, unless already linked: in the document's head, or
+ * inside `root` when it is a shadow root (an `<ovr-lab>` element), where the page's styles and
+ * the lab's cannot reach each other. Resolves when they have loaded (or failed to).
+ */
+export function ensureStyles(root = document) {
+  const shadow = root instanceof ShadowRoot;
+  const have = new Set([...(shadow ? root : document).querySelectorAll('link[rel=stylesheet]')].map((l) => l.href));
+  const loading = [];
   for (const name of ['lab.css', 'views.css']) {
     const href = new URL(`../css/${name}`, import.meta.url).href;
     if (have.has(href)) continue;
     const link = document.createElement('link');
     link.rel = 'stylesheet';
     link.href = href;
-    document.head.append(link);
+    loading.push(new Promise((resolve) => {
+      link.onload = resolve;
+      link.onerror = resolve;
+    }));
+    if (shadow) root.prepend(link);
+    else document.head.append(link);
   }
+  return Promise.all(loading);
 }
 
 /**

@@ -10,7 +10,8 @@ function mirrorState(state) {
 }
 
 try {
-  const lab = await createLab(root, options);
+  // The full lab keeps finished runs in the browser (the Runs panel; docs/embedding.md).
+  const lab = await createLab(root, { keep_runs: true, ...options });
   mirrorState(lab.state);
   lab.on('state', mirrorState);
   // Keep the address bar a reproducible link to the current settings (page options kept, but

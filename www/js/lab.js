@@ -16,15 +16,23 @@ import { createRunner } from './run.js';
 import { bindExports } from './export.js';
 import { WorkerPool } from './pool.js';
 import { readSettings, hiddenSet, isTrue } from './state.js';
+import { createRunsPanel } from './runs-panel.js';
+
+/** Workers in a lab's pool: `workers` if given (1–8), else the number of cores (at most 8). */
+export function poolSize(workers) {
+  return Math.min(8, Math.max(1, Number(workers) || navigator.hardwareConcurrency || 2));
+}
 
 /**
  * @param {HTMLElement} element where the lab is built
  * @param {object} options settings by their schema names (e.g. {dataset: 'mnist28', epochs: 2}),
  *   plus `hide` (panels or settings to hide), `autorun`, `workers` (pool size), `scenario` (a
- *   scenario's name: its settings, under the others given), and `test_hooks` (for the browser
- *   tests only: adds `lab.testHooks`)
+ *   scenario's name: its settings, under the others given), `test_hooks` (for the browser
+ *   tests only: adds `lab.testHooks`) and `keep_runs` (keep finished runs in the browser)
+ * @param {object} [parts] for ovr-lab.js: `pool`, a lease of a pool shared by the labs of a page
+ *   (pool.js, SharedPool) instead of a pool of the lab's own
  */
-export async function createLab(element, options = {}) {
+export async function createLab(element, options = {}, parts = {}) {
   const events = createEvents();
   const emit = events.emit;
   const setState = (state) => {
@@ -33,11 +41,12 @@ export async function createLab(element, options = {}) {
   };
   setState('idle');
   element.classList.add('lab');
-  ensureStyles();
+  // Inside a shadow root (the <ovr-lab> element), the style sheets go into it.
+  const styled = ensureStyles(element.getRootNode());
 
   let engine;
   try {
-    [engine] = await Promise.all([loadEngine(), ensureChartJs()]);
+    [engine] = await Promise.all([loadEngine(), ensureChartJs(), styled]);
   } catch (e) {
     setState('error');
     element.append(el('p', { className: 'lab-error', role: 'alert', textContent: `The lab's engine failed to load: ${e.message || e}` }));
@@ -52,7 +61,7 @@ export async function createLab(element, options = {}) {
   const ui = buildLayout(element, hidden);
   const progress = createProgress(ui.progress);
   const sources = createSources(engine, catalog);
-  const pool = new WorkerPool(Math.min(8, Math.max(1, Number(options.workers) || navigator.hardwareConcurrency || 2)));
+  const pool = parts.pool ?? new WorkerPool(poolSize(options.workers));
   const reporter = createReporter((url) => pool.workerUrlFor(url));
 
   const settings = createSettings({
@@ -121,9 +130,34 @@ export async function createLab(element, options = {}) {
   };
   pool.ensureWorkers();
 
+  // keep_runs: finished runs are kept in the browser, listed in the Runs panel, and the last one
+  // is shown again when the page is reloaded (index.html sets it).
+  let runs = null;
+  if (isTrue(options.keep_runs) && !hidden.has('runs')) {
+    const idle = { running: false, filters: new Map(), models: [], failures: [] };
+    const open = (report, entry) => {
+      settings.apply(report.config);
+      settings.refreshClasses();
+      panels.update(report, idle);
+      ui.showNotices([`Showing your run of ${new Date(entry.saved).toLocaleString()}; Train runs it again.`]);
+    };
+    runs = createRunsPanel({ engine, ui, config: () => settings.config, open, isRunning: () => runner.running });
+    events.on('done', (report) => runs.then((r) => r.save(report)));
+    events.on('config', () => runs?.then((r) => r.refresh()));
+    // A reload (the address carries the settings) shows the last run again, if it had these
+    // settings: a page opened with other settings starts empty.
+    if (!isTrue(options.autorun)) {
+      runs.then((r) => r.latest()).then((last) => {
+        if (!last || runner.running || runner.report) return;
+        if (engine.config_differences(last.report.config, settings.config).length === 0) open(last.report, last.entry);
+      }).catch((e) => console.warn('the last run could not be restored', e));
+    }
+  }
+
   const lab = publicLab({
     element, events, settings, runner, run,
     destroy() {
+      runs?.then((r) => r.destroy());
       runner.destroy();
       pool.destroy();
       reporter.destroy();

@@ -11,7 +11,9 @@ const SILENCE_LIMIT_MS = 30000;
  * page (a page that imports lab.js from another host). A worker made from a same-origin blob:
  * URL whose only line imports the real worker module is allowed, but that import — like the
  * wasm and data fetches that follow — is a cross-origin request: it only succeeds when the lab's
- * host sends CORS headers (Access-Control-Allow-Origin). Embedding index.html in an iframe needs
+ * host sends CORS headers (Access-Control-Allow-Origin); under a Content-Security-Policy, the
+ * page must allow `worker-src blob: <the lab's origin>` (a module worker's imports are fetched as
+ * worker scripts). Embedding index.html in an iframe needs
  * none of this and works from any static host.
  */
 export function isCrossOrigin(url) {
@@ -162,7 +164,7 @@ export class WorkerPool {
     // give up instead of respawning forever.
     if (neverStarted && slot.failures >= 2) {
       slot.task = null;
-      const cors = isCrossOrigin(this.url) ? ` (the lab is loaded from another origin, ${new URL(this.url, location.href).origin}: its server must send CORS headers)` : '';
+      const cors = isCrossOrigin(this.url) ? ` (the lab is loaded from another origin, ${new URL(this.url, location.href).origin}: its server must send CORS headers, and a Content-Security-Policy of the page must allow worker-src blob: and that origin)` : '';
       this.fatal(`a worker could not start: ${message}${cors}`);
       return;
     }
@@ -259,5 +261,125 @@ export class WorkerPool {
     this.slots = [];
     for (const url of this.blobUrls?.values() || []) URL.revokeObjectURL(url);
     this.blobUrls = null;
+  }
+}
+
+/**
+ * One pool for several labs on a page (the `<ovr-lab>` elements): each lab holds a lease, which
+ * has the pool's interface, and their runs take turns in the order they were started, each with
+ * every worker, rather than sharing the cores and all finishing late. A run waiting for its turn
+ * can be stopped like a running one; the pool goes when the last lease is given back.
+ */
+export class SharedPool {
+  /** @param {number} size workers; @param {URL} url the worker module */
+  constructor(size, url) {
+    this.pool = new WorkerPool(size, url);
+    this.leases = new Set();
+    this.queue = [];
+    this.active = null;
+    // Workers that cannot start fail every lab on the page: each one says so.
+    this.pool.onFatal = (message) => {
+      for (const lease of this.leases) lease.onFatal?.(message);
+    };
+  }
+
+  lease() {
+    const lease = new PoolLease(this);
+    this.leases.add(lease);
+    return lease;
+  }
+
+  /** Starts the next waiting run when no run holds the pool. */
+  next() {
+    if (this.active || this.queue.length === 0) return;
+    const turn = this.queue.shift();
+    this.active = turn.lease;
+    turn.go();
+  }
+
+  release(lease) {
+    this.leases.delete(lease);
+    if (this.leases.size === 0) {
+      this.pool.destroy();
+      this.onEmpty?.();
+    }
+  }
+}
+
+/** A lab's share of a SharedPool: what `createRunner` and `createLab` use of a WorkerPool. */
+class PoolLease {
+  constructor(share) {
+    this.share = share;
+    this.turn = null; // this lab's run, waiting for the pool or running on it
+    this.paused = false;
+    this.onFatal = null;
+  }
+
+  get holds() {
+    return this.share.active === this;
+  }
+
+  start(jobId, jobs, payload, handlers) {
+    this.cancel();
+    const { share } = this;
+    return new Promise((resolve) => {
+      const turn = { lease: this, resolve };
+      // Called by the share when the pool is free; pool.start resolves when the run ends (or is
+      // cancelled), and the pool passes to the next run waiting.
+      turn.go = () => {
+        const started = share.pool.start(jobId, jobs, payload, handlers);
+        if (this.paused) share.pool.pause();
+        started.then((outcome) => {
+          if (this.turn === turn) this.turn = null;
+          share.active = null;
+          share.next();
+          resolve(outcome);
+        });
+      };
+      this.turn = turn;
+      share.queue.push(turn);
+      share.next();
+    });
+  }
+
+  pause() {
+    this.paused = true;
+    if (this.holds) this.share.pool.pause();
+  }
+
+  resume() {
+    this.paused = false;
+    if (this.holds) this.share.pool.resume();
+  }
+
+  /** Drops this lab's run: the pool's if it runs, its place in the queue if it waits. */
+  cancel() {
+    const turn = this.turn;
+    this.paused = false;
+    if (!turn) return;
+    if (this.holds) {
+      this.share.pool.cancel(); // its promise resolves, and the turn passes on
+      return;
+    }
+    this.turn = null;
+    this.share.queue = this.share.queue.filter((t) => t !== turn);
+    turn.resolve({ cancelled: true });
+  }
+
+  ensureWorkers() {
+    this.share.pool.ensureWorkers();
+  }
+
+  workerUrlFor(url) {
+    return this.share.pool.workerUrlFor(url);
+  }
+
+  killBusyWorker() {
+    return this.holds && this.share.pool.killBusyWorker();
+  }
+
+  destroy() {
+    this.cancel();
+    this.share.release(this);
   }
 }

@@ -6,6 +6,9 @@ import { buildControls } from './controls.js';
 import { readSettings } from './state.js';
 import { problemOf } from './errors.js';
 
+/** A config's values as text, as in a URL. */
+const asText = (config) => Object.fromEntries(Object.entries(config).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+
 /**
  * @param {object} deps `engine`, `catalog` (the engine's), `ui` (the layout), `hidden` (Set),
  *   `initial` (config), `sources`, `progress`, `emit`, `isRunning()`, and `restart(config)`
@@ -56,6 +59,11 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
       showProblem(e);
       return;
     }
+    consider(next);
+  }
+
+  /** Settings read (`readSettings`) from the form or given by the page: as `propose` says. */
+  function consider(next) {
     ui.showNotices(next.notices);
     if (isRunning()) {
       pending = next.config;
@@ -137,10 +145,24 @@ export function createSettings({ engine, catalog, ui, hidden, initial, sources, 
     /** Changes settings (same names as the options); refused while running; returns the notices. */
     set(settings) {
       if (isRunning()) throw new Error('stop the run before changing settings');
-      const current = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-      const next = readSettings(engine, { ...current, ...settings });
+      const next = readSettings(engine, { ...asText(config), ...settings });
       apply(next.config);
       refreshClasses();
+      return next.notices;
+    },
+    /**
+     * Changes settings as the reader does in the form: at once when no run is in progress,
+     * otherwise the lab asks whether to stop and restart with them. Returns the notices.
+     */
+    propose(settings) {
+      let next;
+      try {
+        next = readSettings(engine, { ...asText(config), ...settings });
+      } catch (e) {
+        showProblem(e);
+        return [];
+      }
+      consider(next);
       return next.notices;
     },
   };

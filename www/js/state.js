@@ -2,7 +2,7 @@
 // come from the engine (Rust, via wasm), so the page, the URL and the CLI share one definition.
 
 /** Parameters of the page itself, not of the experiment. */
-export const PAGE_KEYS = ['autorun', 'hide', 'embed', 'workers', 'test_hooks', 'scenario'];
+export const PAGE_KEYS = ['autorun', 'hide', 'embed', 'workers', 'test_hooks', 'scenario', 'keep_runs'];
 
 /** Turns `URLSearchParams` or an options object into `[name, value]` text pairs. */
 export function toPairs(source) {
