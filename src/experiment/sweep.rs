@@ -111,7 +111,8 @@ fn extrapolate(r: &Report, approach: Approach, k: usize) -> Result<Option<Extrap
         train_flops,
         train_seconds: train_flops * seconds_per_flop,
         basis: format!(
-            "{k} models would train on {per_class} images per class for {epochs_run} epochs each, at the {:.2} GFLOP/s one core measured for this approach at K = {} (an extrapolation, not a run)",
+            "{} would train on {per_class} images per class of {k} for {epochs_run} epochs, at the {:.2} GFLOP/s one core measured for this approach at K = {} (an extrapolation, not a run)",
+            if models == 1 { "one model".to_string() } else { format!("{models} models, each,") },
             1e-9 / seconds_per_flop,
             d.class_names.len()
         ),

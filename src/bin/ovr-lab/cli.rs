@@ -232,7 +232,7 @@ fn sweep(m: &ArgMatches) -> Result<()> {
         println!("K = {:>3}: {}", row.k, cells.join(" · "));
     }
     for e in &s.extrapolations {
-        println!("K = {} {}: {} parameters, {:.2} GFLOP per image, about {:.1} h of one core to train ({})", e.k, e.approach, e.params, e.flops_per_image as f64 / 1e9, e.train_seconds / 3600.0, e.basis);
+        println!("K = {} {}: {} parameters, {:.1} MFLOP per image, about {:.1} h of one core to train ({})", e.k, e.approach, e.params, e.flops_per_image as f64 / 1e6, e.train_seconds / 3600.0, e.basis);
     }
     let path = m.get_one::<String>("json").expect("required");
     std::fs::write(path, serde_json::to_string_pretty(&s).expect("serialises"))
