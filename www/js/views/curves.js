@@ -212,6 +212,9 @@ export function createView(container, ctx) {
       min: 0, max: 1, title: { display: true, text: title },
       ticks: { callback: (v) => `${Math.round(v * 100)}%` },
     });
+    // Not in the task that called update(): panels.js draws one view per task, and a chart is
+    // the costly part of this one.
+    if (await stale()) return;
     ensureChart('acc', accuracyDatasets(report, approaches, axis), pctAxis('accuracy'), (item) => {
       const d = item.dataset;
       let s = `${d.label}: ${pct(item.parsed.y)}`;
