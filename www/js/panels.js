@@ -73,6 +73,9 @@ export function createPanels(ui, hidden, ctx) {
   return {
     /** Draws `report` with `live` (`{running, filters, models, failures}`) in the views. */
     async update(report, live) {
+      // Not in the task that received the report: taking it from the worker (a structured clone of
+      // every model's curves and predictions) is already tens of milliseconds of that task.
+      await nextTask();
       updateView({ id: 'summary', instance: summary, png: {}, container: ui.summary }, report, live);
       for (const v of views) {
         if (live.running && !v.onScreen) {
