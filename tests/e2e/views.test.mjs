@@ -79,6 +79,7 @@ for (const [name, report] of Object.entries(REPORTS)) {
     const expected = report.dataset.class_names.flatMap((_, k) => report.comparisons.map((c) => c.per_class.find((p) => p.class === k).verdict));
     assert.deepEqual(perClassVerdicts, expected, 'per-class verdicts');
     // Charts are drawn.
+    await page.locator('#curves [data-drawn="epoch"]').waitFor();
     for (const n of await inked(page, '#curves canvas')) assert.ok(n > 500, `a curves chart is blank (${n} px)`);
     for (const n of await inked(page, '#perclass canvas, #calibration canvas')) assert.ok(n > 500, 'a chart is blank');
     for (const n of await inked(page, '#similarity canvas.sim-canvas')) assert.ok(n > 500, 'a similarity heatmap is blank');
@@ -205,6 +206,7 @@ test('representations: the per-class heatmap is readable by keyboard, on a state
 test('the x axis switches to training compute', async () => {
   const page = await open('?report=mnist');
   await page.locator('#curves input[value="flops"]').check();
+  await page.locator('#curves [data-drawn="flops"]').waitFor();
   for (const n of await inked(page, '#curves canvas')) assert.ok(n > 500, 'a curves chart is blank after the switch');
   assert.deepEqual(page.errors, []);
   await page.close();

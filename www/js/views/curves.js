@@ -204,6 +204,8 @@ export function createView(container, ctx) {
     const approaches = orderedApproaches(report).filter((a) => a.curve?.length);
     if (!Chart) return;
     const mine = ++generation;
+    // Tests and readers of the DOM wait on this: the charts are drawn over several tasks.
+    root.dataset.drawn = '';
     const stale = async () => {
       await nextTask();
       return mine !== generation;
@@ -232,6 +234,7 @@ export function createView(container, ctx) {
     if (members.length) {
       ensureChart('members', members, pctAxis('binary accuracy'), (item) => `${item.dataset.label}: ${pct(item.parsed.y)}`);
     }
+    root.dataset.drawn = axis;
   }
 
   function explain(report) {
