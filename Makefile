@@ -95,7 +95,7 @@ www/data/.copied:
 
 ## dist: the site in dist/, only what a reader's browser needs: the pages and examples, their
 ## scripts and styles, the engine (pkg/), the datasets with their README and licences, the
-## article's figures, Chart.js with its licence. Not the benchmark page, its peers (ConvNetJS,
+## article's figures, Chart.js with its licence, the service worker (sw.js). Not the benchmark page, its peers (ConvNetJS,
 ## TF.js), the development page www/dev/ or the test fixtures. Rebuilt when a source changes.
 SITE_FILES := www/index.html www/article.html www/favicon.svg $(wildcard www/examples/*) \
   $(filter-out www/css/bench%,$(wildcard www/css/*.css)) \
@@ -107,13 +107,17 @@ PACKAGE_FILES := package/package.json package/README.md LICENSE
 
 dist: build dist/index.html
 
-dist/index.html: $(SITE_FILES) $(PKG)/ovr_lab_bg.wasm www/vendor/chart.umd.min.js $(PACKAGE_FILES) Makefile
+# Last, the service worker (offline after a first visit): www/sw.js with the build's version, a
+# hash of the files above, and the list of files it precaches (scripts/build-sw.mjs).
+dist/index.html: $(SITE_FILES) $(PKG)/ovr_lab_bg.wasm www/vendor/chart.umd.min.js $(PACKAGE_FILES) \
+  www/sw.js scripts/build-sw.mjs Makefile
 	rm -rf dist
 	mkdir -p dist/pkg dist/vendor
 	cd www && cp --parents $(patsubst www/%,%,$(SITE_FILES)) ../dist/
 	cp $(PKG)/ovr_lab.js $(PKG)/ovr_lab_bg.wasm dist/pkg/
 	cp www/vendor/chart.umd.min.js www/vendor/chart.js-LICENSE.md dist/vendor/
 	cp $(PACKAGE_FILES) dist/
+	node scripts/build-sw.mjs dist
 	@touch $@
 	@echo "dist: $$(du -sh dist | cut -f1) in $$(find dist -type f | wc -l) files"
 
