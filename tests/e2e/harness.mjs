@@ -22,12 +22,19 @@ export function serve(dir = DIST, port = 0) {
   return serveRoutes({ '/': dir }, { port });
 }
 
-/** Headless Chromium with the flags this machine needs (root, no network beyond localhost). */
-export async function launch() {
+/**
+ * Headless Chromium with the flags this machine needs (root, no network beyond localhost).
+ * Service workers are blocked unless `serviceWorkers: 'allow'`: index.html and article.html
+ * register one (www/sw.js), which would answer later pages of a test from its cache, hide their
+ * requests from page.route() and the request logs, and outlive the page. Only the offline test
+ * (offline.test.mjs) wants it.
+ */
+export async function launch({ serviceWorkers = 'block' } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'ovr-lab-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
+    serviceWorkers,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',
