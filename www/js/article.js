@@ -9,6 +9,7 @@
 //    (<p data-finding="ID">) prints the sentences its report states (data-findings: keys of the
 //    report's `findings`).
 import { createLab } from './lab.js';
+import { registerServiceWorker } from './offline.js';
 
 const figureCache = new Map();
 
@@ -268,4 +269,6 @@ if (typeof document !== 'undefined') {
   for (const node of document.querySelectorAll('[data-claim]')) checkClaim(node);
   fillCommands().catch((e) => console.error(`manifest: ${e.message}`));
   setUpLabs();
+  // The article works offline after a first visit, with the labs the reader ran (js/offline.js).
+  registerServiceWorker();
 }

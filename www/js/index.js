@@ -1,9 +1,15 @@
 // The full lab page: settings come from the URL, and the URL follows the settings.
 import { createLab } from './lab.js';
+import { registerServiceWorker } from './offline.js';
 
 const params = new URLSearchParams(location.search);
 const options = Object.fromEntries(params.entries());
 const root = document.getElementById('lab');
+
+// The standalone page works offline after a first visit; an embed (this page in an iframe, or
+// with `embed` in its address) installs no service worker on its host's behalf.
+const embedded = window.self !== window.top || params.has('embed');
+if (!embedded) registerServiceWorker();
 
 function mirrorState(state) {
   document.body.dataset.labState = state;
