@@ -8,8 +8,9 @@
 // once no page of the old build is open. Between builds, nothing is fetched twice.
 //
 // This source file, as `make serve-dev` serves it, has VERSION 'dev': it caches nothing, answers
-// nothing (every request goes to the network, so a developer always sees the files as they are)
-// and deletes the caches a built site left on the same origin (`make serve` uses the same port).
+// nothing (every request goes to the network, so a developer always sees the files as they are),
+// and takes over at once from a built site's worker left on the same origin (`make serve` uses the
+// same port), deleting its caches: from the next reload on, the files are www/'s.
 
 const VERSION = 'dev';
 const PRECACHE = [];
@@ -21,6 +22,7 @@ const CACHE = `${PREFIX}${VERSION}`;
 const BUILT = VERSION !== 'dev';
 
 self.addEventListener('install', (event) => {
+  if (!BUILT) self.skipWaiting();
   // `no-cache`: revalidate with the server (a 304 costs nothing), so that the HTTP cache never
   // puts a file of an older build into this build's cache. Precaching fails as a whole if one
   // file fails, and then this worker is not installed: the old one (if any) stays.
