@@ -148,6 +148,16 @@ pub fn config_differences(a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
     to_js(&a.differences(&b))
 }
 
+/// Two results documents side by side (the Runs panel's Compare): the settings on which they
+/// differ, each approach's accuracy and each comparison's verdict in both, and a sentence.
+#[wasm_bindgen]
+pub fn compare_runs(a: JsValue, b: JsValue) -> Result<JsValue, JsValue> {
+    use experiment::report::between::{between, RunSummary};
+    let a: RunSummary = from_js(a, "results document A")?;
+    let b: RunSummary = from_js(b, "results document B")?;
+    to_js(&between(&a, &b))
+}
+
 /// The dataset a configuration names: `bytes` is its file (IMDS, gzipped IMDS or NPZ) called
 /// `file`; ignored for the generated `shapes` dataset.
 fn dataset(config: &Config, bytes: Option<Vec<u8>>, file: &str) -> Result<Dataset, JsValue> {

@@ -2,6 +2,7 @@
 //! the models' raw results. Documented in `docs/results.md`.
 
 pub mod approach;
+pub mod between;
 pub mod combine;
 pub mod compare;
 pub mod findings;
