@@ -28,10 +28,10 @@ export function createEvents() {
 }
 
 /**
- * The public lab. `parts`: `element`, `events`, `settings`, `runner`, `run()`, `destroy()`, and
+ * The public lab. `parts`: `element`, `events`, `settings`, `runner`, `run()`, `runs()`, `destroy()`, and
  * `testHooks` (an object for the browser tests, or null: see `test_hooks` in docs/embedding.md).
  */
-export function publicLab({ element, events, settings, runner, run, destroy, testHooks }) {
+export function publicLab({ element, events, settings, runner, run, runs, destroy, testHooks }) {
   const lab = {
     on(type, fn) {
       events.on(type, fn);
@@ -66,6 +66,8 @@ export function publicLab({ element, events, settings, runner, run, destroy, tes
      */
     propose: (values) => settings.propose(values),
     link: () => settings.link(),
+    /** The runs kept in the browser by this lab (`keep_runs`), newest first; [] without. */
+    runs,
     destroy,
   };
   if (testHooks) lab.testHooks = testHooks;

@@ -16,8 +16,9 @@ function mirrorState(state) {
 }
 
 try {
-  // The full lab keeps finished runs in the browser (the Runs panel; docs/embedding.md).
-  const lab = await createLab(root, { keep_runs: true, ...options });
+  // The full lab keeps finished runs in the browser (the Runs panel; docs/embedding.md), in the
+  // site's shared scope.
+  const lab = await createLab(root, { keep_runs: 'shared', ...options });
   mirrorState(lab.state);
   lab.on('state', mirrorState);
   // Keep the address bar a reproducible link to the current settings (page options kept, but

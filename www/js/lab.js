@@ -132,8 +132,11 @@ export async function createLab(element, options = {}, parts = {}) {
 
   // keep_runs: finished runs are kept in the browser, listed in the Runs panel, and the last one
   // is shown again when the page is reloaded (index.html sets it).
+  // Their scope (runs.js): `keep_runs=shared` (index.html) lists the runs of every such lab of the
+  // site; any other lab keeping runs lists only those of its own page.
   let runs = null;
-  if (isTrue(options.keep_runs) && !hidden.has('runs')) {
+  const sharedRuns = String(options.keep_runs) === 'shared';
+  if ((sharedRuns || isTrue(options.keep_runs)) && !hidden.has('runs')) {
     const idle = { running: false, filters: new Map(), models: [], failures: [] };
     const open = (report, entry) => {
       settings.apply(report.config);
@@ -141,7 +144,10 @@ export async function createLab(element, options = {}, parts = {}) {
       panels.update(report, idle);
       ui.showNotices([`Showing your run of ${new Date(entry.saved).toLocaleString()}; Train runs it again.`]);
     };
-    runs = createRunsPanel({ engine, ui, config: () => settings.config, open, isRunning: () => runner.running });
+    runs = createRunsPanel({
+      engine, ui, config: () => settings.config, open, isRunning: () => runner.running,
+      scope: sharedRuns ? 'shared' : `page:${location.pathname}`,
+    });
     events.on('done', (report) => runs.then((r) => r.save(report)));
     events.on('config', () => runs?.then((r) => r.refresh()));
     // A reload (the address carries the settings) shows the last run again, if it had these
@@ -156,6 +162,7 @@ export async function createLab(element, options = {}, parts = {}) {
 
   const lab = publicLab({
     element, events, settings, runner, run,
+    runs: () => (runs ? runs.then((r) => r.list()) : Promise.resolve([])),
     destroy() {
       runs?.then((r) => r.destroy());
       runner.destroy();

@@ -200,6 +200,11 @@ export class OvrLabElement extends HTMLElement {
     return this.#lab ? this.#lab.stop() : Promise.resolve(null);
   }
 
+  /** The runs this lab keeps (`keep_runs`), newest first; none without it (see lab.runs()). */
+  runs() {
+    return this.#ready.then((lab) => lab.runs());
+  }
+
   pause() {
     this.#lab?.pause();
   }
