@@ -2,12 +2,16 @@
 // the images behind a count are one click (or Enter) away; that is what makes a count believable.
 import { approachColor, approachLabel, isDark, orderedApproaches } from './palette.js';
 import { el } from '../dom.js';
+import { nextTask } from '../tasks.js';
 import {
   clear, classNames, findingsOf, hasApproaches, imageCanvas, int, makeCaption, pct, rovingGrid,
   seedsOf, waitingText,
 } from './common.js';
 
 const MAX_IMAGES = 48;
+// Cells built or painted per main-thread task: 50 classes make 2,500 buttons per matrix, which
+// would hold the main thread for hundreds of milliseconds in one task.
+const CELLS_PER_TASK = 500;
 // White to a dark slate: one sequential scale for every matrix.
 const INK = [37, 52, 94];
 
@@ -41,44 +45,74 @@ export function createView(container, ctx) {
     return `${approachLabel(a.id, report)}: true "${nameOf(names, t)}", predicted "${nameOf(names, p)}": ${int(n)} of ${int(support)} (${pct(a.confusion_rows?.[t]?.[p])})`;
   }
 
-  function build(names, approaches) {
-    clear(mats);
-    built = { key: '', blocks: new Map() };
-    const k = names.length;
-    for (const a of approaches) {
-      const readout = el('p', { className: 'confusion-readout', textContent: 'Hover or focus a cell for its count; click it for the images.' });
-      const grid = el('div', { className: 'confusion-grid', role: 'group', 'aria-label': `${approachLabel(a.id, report)} confusion matrix: rows true class, columns predicted class; arrow keys move` });
-      grid.style.gridTemplateColumns = `auto repeat(${k}, minmax(0, 1fr))`;
-      grid.append(el('span', { className: 'confusion-corner', textContent: 'true ↓ pred →', 'aria-hidden': 'true' }));
-      for (let p = 0; p < k; p++) grid.append(el('span', { className: 'confusion-col', textContent: nameOf(names, p), title: nameOf(names, p) }));
-      const cells = [];
-      for (let t = 0; t < k; t++) {
-        grid.append(el('span', { className: 'confusion-rowhead', textContent: nameOf(names, t), title: nameOf(names, t) }));
-        const row = [];
-        for (let p = 0; p < k; p++) {
-          const b = el('button', { className: `confusion-cell${t === p ? ' diag' : ''}`, type: 'button' });
-          b.dataset.t = String(t);
-          b.dataset.p = String(p);
-          b.addEventListener('click', () => select(a.id, t, p));
-          b.addEventListener('mouseenter', () => { readout.textContent = b.getAttribute('aria-label'); });
-          b.addEventListener('focus', () => { readout.textContent = b.getAttribute('aria-label'); });
-          grid.append(b);
-          row.push(b);
-        }
-        cells.push(row);
-      }
-      rovingGrid(cells);
-      const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
-      swatch.style.backgroundColor = approachColor(a.id);
-      const title = el('h4', { className: 'confusion-title' }, swatch, approachLabel(a.id, report));
-      const fig = el('figure', { className: 'confusion-block' }, title, grid, readout);
-      mats.append(fig);
-      built.blocks.set(a.id, { cells, fig, readout, title });
-    }
-    built.key = `${k}|${approaches.map((a) => a.id).join(',')}|${names.join('\u0000')}`;
+  /** Yields to the event loop once `CELLS_PER_TASK` cells have been handled; true if stale. */
+  function pacer(mine) {
+    let handled = 0;
+    return async (cells) => {
+      handled += cells;
+      if (handled < CELLS_PER_TASK) return false;
+      handled = 0;
+      await nextTask();
+      return mine !== generation;
+    };
   }
 
-  function paint(names, approaches) {
+  /** One matrix's grid; its cells answer clicks, hovers and focus through the grid (delegation). */
+  async function buildGrid(names, a, pace) {
+    const k = names.length;
+    const readout = el('p', { className: 'confusion-readout', textContent: 'Hover or focus a cell for its count; click it for the images.' });
+    const grid = el('div', { className: 'confusion-grid', role: 'group', 'aria-label': `${approachLabel(a.id, report)} confusion matrix: rows true class, columns predicted class; arrow keys move` });
+    grid.style.gridTemplateColumns = `auto repeat(${k}, minmax(0, 1fr))`;
+    grid.append(el('span', { className: 'confusion-corner', textContent: 'true ↓ pred →', 'aria-hidden': 'true' }));
+    for (let p = 0; p < k; p++) grid.append(el('span', { className: 'confusion-col', textContent: nameOf(names, p), title: nameOf(names, p) }));
+    const cellOf = (e) => e.target.closest?.('.confusion-cell');
+    grid.addEventListener('click', (e) => {
+      const b = cellOf(e);
+      if (b) select(a.id, Number(b.dataset.t), Number(b.dataset.p));
+    });
+    const show = (e) => {
+      const b = cellOf(e);
+      if (b) readout.textContent = b.getAttribute('aria-label');
+    };
+    grid.addEventListener('mouseover', show);
+    grid.addEventListener('focusin', show);
+    const cells = [];
+    for (let t = 0; t < k; t++) {
+      const row = [el('span', { className: 'confusion-rowhead', textContent: nameOf(names, t), title: nameOf(names, t) })];
+      const buttons = [];
+      for (let p = 0; p < k; p++) {
+        const b = el('button', { className: `confusion-cell${t === p ? ' diag' : ''}`, type: 'button' });
+        b.dataset.t = String(t);
+        b.dataset.p = String(p);
+        buttons.push(b);
+      }
+      grid.append(...row, ...buttons);
+      cells.push(buttons);
+      if (await pace(k)) return null;
+    }
+    rovingGrid(cells);
+    const swatch = el('span', { className: 'swatch', 'aria-hidden': 'true' });
+    swatch.style.backgroundColor = approachColor(a.id);
+    const title = el('h4', { className: 'confusion-title' }, swatch, approachLabel(a.id, report));
+    return { cells, fig: el('figure', { className: 'confusion-block' }, title, grid, readout), readout, title };
+  }
+
+  /** Builds the matrices, across tasks when they are large; false if a newer report came. */
+  async function build(names, approaches, pace) {
+    const blocks = new Map();
+    for (const a of approaches) {
+      const block = await buildGrid(names, a, pace);
+      if (!block) return false;
+      blocks.set(a.id, block);
+    }
+    clear(mats);
+    for (const b of blocks.values()) mats.append(b.fig);
+    built = { key: keyOf(names, approaches), blocks };
+    return true;
+  }
+
+  /** Shades and labels every cell, across tasks when they are many; false if a newer report came. */
+  async function paint(names, approaches, pace = async () => false) {
     const k = names.length;
     for (const a of approaches) {
       const { cells } = built.blocks.get(a.id);
@@ -93,12 +127,12 @@ export function createView(container, ctx) {
           b.classList.toggle('dark', dark);
           b.classList.toggle('selected', selected?.id === a.id && selected.t === t && selected.p === p);
           b.textContent = k <= 6 ? String(n) : '';
-          const label = cellLabel(names, a, t, p);
-          b.setAttribute('aria-label', label);
-          b.title = label;
+          b.setAttribute('aria-label', cellLabel(names, a, t, p));
         }
+        if (await pace(k)) return false;
       }
     }
+    return true;
   }
 
   function select(id, t, p) {
@@ -173,6 +207,26 @@ export function createView(container, ctx) {
     return out;
   }
 
+  const keyOf = (names, approaches) => `${names.length}|${approaches.map((a) => a.id).join(',')}|${names.join('\u0000')}`;
+  let generation = 0;
+
+  async function render(names, approaches) {
+    const mine = ++generation;
+    const pace = pacer(mine);
+    if (keyOf(names, approaches) !== built.key) {
+      // Keep keyboard focus across a rebuild: the same cell, if it still exists.
+      const f = document.activeElement;
+      const had = mats.contains(f) ? { id: [...built.blocks].find(([, b]) => b.fig.contains(f))?.[0], t: f.dataset?.t, p: f.dataset?.p } : null;
+      if (!(await build(names, approaches, pace))) return;
+      if (had?.id) built.blocks.get(had.id)?.cells[had.t]?.[had.p]?.focus();
+    }
+    if (!(await paint(names, approaches, pace))) return;
+    if (selected && !built.blocks.has(selected.id)) selected = null;
+    showImages().catch(imagesFailed);
+    // Tests and readers of the DOM wait on this: a large matrix is drawn over several tasks.
+    root.dataset.drawn = String(mine);
+  }
+
   return {
     update(next) {
       report = next;
@@ -184,20 +238,11 @@ export function createView(container, ctx) {
         ? 'Rows: true class; columns: predicted class. Shade: the share of the row\'s images in the cell (square-root scale, white 0% to dark 100%), the same scale for every matrix; each cell\'s count and share are in its label (hover or focus it).'
         : '';
       legend.hidden = !approaches.length;
-      const key = `${names.length}|${approaches.map((a) => a.id).join(',')}|${names.join('\u0000')}`;
-      if (key !== built.key) {
-        // Keep keyboard focus across a rebuild: the same cell, if it still exists.
-        const f = document.activeElement;
-        const had = mats.contains(f) ? { id: [...built.blocks].find(([, b]) => b.fig.contains(f))?.[0], t: f.dataset?.t, p: f.dataset?.p } : null;
-        build(names, approaches);
-        if (had?.id) built.blocks.get(had.id)?.cells[had.t]?.[had.p]?.focus();
-      }
-      paint(names, approaches);
-      if (selected && !built.blocks.has(selected.id)) selected = null;
-      showImages().catch(imagesFailed);
       caption.set(explain(approaches), approaches.length ? findingsOf(report, 'confusion') : []);
+      render(names, approaches).catch((e) => ctx.onError?.(`confusion: ${e.message ?? e}`));
     },
     destroy() {
+      generation += 1;
       root.remove();
     },
   };

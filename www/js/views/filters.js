@@ -4,9 +4,14 @@
 // training moved them.
 import { approachColor, approachLabel, approachRank } from './palette.js';
 import { el } from '../dom.js';
+import { nextTask } from '../tasks.js';
 import {
   clear, findingsOf, fixed, makeCaption, pct, rovingGrid, waitingText,
 } from './common.js';
+
+// Up to MODELS_AT_ONCE models are painted in one task; more, MODELS_PER_TASK per task.
+const MODELS_AT_ONCE = 24;
+const MODELS_PER_TASK = 16;
 
 const MODES = [['trained', 'trained'], ['init', 'at init'], ['change', 'change from init']];
 const VALUES = { trained: 'trained', init: 'init', change: 'change' };
@@ -148,8 +153,17 @@ export function createView(container) {
     readout.textContent = `${m.label}, filter ${f + 1}: ${what} ${fixed(lo, 3)} to ${fixed(hi, 3)} (scale ± ${fixed(current.scale, 3)})`;
   }
 
-  function paint(models, scale) {
-    for (const m of models) {
+  // With many models (50 one-vs-rest networks: hundreds of canvases), the grids are painted a
+  // slice per main-thread task; a newer report abandons the rest of an older paint.
+  let generation = 0;
+  async function paint(models, scale) {
+    const mine = ++generation;
+    const slice = models.length > MODELS_AT_ONCE ? MODELS_PER_TASK : models.length;
+    for (const [i, m] of models.entries()) {
+      if (i > 0 && i % slice === 0) {
+        await nextTask();
+        if (mine !== generation) return;
+      }
       const canvases = built.canvases.get(m.index);
       const [kh, kw] = m.shape;
       canvases.forEach((c, f) => {
@@ -210,7 +224,7 @@ export function createView(container) {
     let scale = 0;
     for (const m of models) for (const v of m.values) if (Math.abs(v) > scale) scale = Math.abs(v);
     current = { models, scale };
-    paint(models, scale);
+    paint(models, scale).catch((e) => console.error('filters', e));
     legend.hidden = !models.length;
     toggle.hidden = !report?.similarity?.filter_sets?.length;
     readout.hidden = !models.length;

@@ -113,8 +113,12 @@ export function createView(container) {
   const caption = makeCaption(root);
   let last = null;
 
-  const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => { if (last) render(last); }) : null;
+  // A new width redraws the two heatmaps and the scale, nothing else.
+  const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => { if (last) drawMaps(last); }) : null;
   ro?.observe(root);
+  // The tables (2 × K² cells for K models) are built when opened: they are the text alternative of
+  // the heatmaps, and with 50 models they would cost the main thread tens of milliseconds each report.
+  tables.addEventListener('toggle', () => { if (tables.open && last) fillTables(last); });
 
   function drawScale(domain, rp) {
     const dpr = globalThis.devicePixelRatio || 1;
@@ -166,14 +170,7 @@ export function createView(container) {
     measure.hidden = !ok;
     tables.hidden = !ok;
     if (!ok) return;
-    const off = (m) => m.flatMap((row, i) => row.filter((_, j) => j !== i));
-    const values = [...off(s.matrix), ...off(s.init_matrix), ...(s.random_pairs ?? [])].filter(Number.isFinite);
-    const domain = [Math.min(...values), Math.max(...values)];
-    const narrow = root.clientWidth < 640;
-    const width = narrow ? root.clientWidth : Math.floor((root.clientWidth - 24) / 2);
-    draw(trained, labels, s.matrix, domain, Math.max(160, width));
-    draw(init, labels, s.init_matrix, domain, Math.max(160, width));
-    drawScale(domain, s.random_pairs);
+    const domain = drawMaps(report);
     scaleText.textContent = `Colour: similarity from ${fixed(domain[0], 2)} to ${fixed(domain[1], 2)}, the same scale for both matrices, stretched over the off-diagonal values and the random baseline; the grey diagonal is a model with itself (1 by definition). The bracket marks where pairs of unrelated random initialisations land: min ${fixed(s.random_pairs?.[0], 3)}, mean ${fixed(s.random_pairs?.[1], 3)}, max ${fixed(s.random_pairs?.[2], 3)}.`;
     clear(summary);
     const rows = [
@@ -191,6 +188,30 @@ export function createView(container) {
     summary.append(el('dt', { textContent: 'random pairs (min – mean – max)' }),
       el('dd', { textContent: (s.random_pairs ?? []).map((v) => fixed(v, 3)).join(' – ') }));
     measure.textContent = `Measure: ${s.measure}. Models of seed ${s.seed}.`;
+    if (tables.open) fillTables(report);
+    else tablesBody.replaceChildren();
+  }
+
+  /** The heatmaps and the scale at the view's width; returns the colour domain. */
+  function drawMaps(report) {
+    const s = report.similarity;
+    const labels = s?.labels ?? [];
+    if (!labels.length || !isMatrix(s.matrix, labels.length) || !isMatrix(s.init_matrix, labels.length)) return [0, 1];
+    const off = (m) => m.flatMap((row, i) => row.filter((_, j) => j !== i));
+    const values = [...off(s.matrix), ...off(s.init_matrix), ...(s.random_pairs ?? [])].filter(Number.isFinite);
+    const domain = [Math.min(...values), Math.max(...values)];
+    const narrow = root.clientWidth < 640;
+    const width = narrow ? root.clientWidth : Math.floor((root.clientWidth - 24) / 2);
+    draw(trained, labels, s.matrix, domain, Math.max(160, width));
+    draw(init, labels, s.init_matrix, domain, Math.max(160, width));
+    drawScale(domain, s.random_pairs);
+    return domain;
+  }
+
+  function fillTables(report) {
+    const s = report.similarity;
+    const labels = s?.labels ?? [];
+    if (!labels.length) return;
     const asTable = (title, m) => dataTable(title, ['model', ...labels], labels.map((l, i) => [l, ...m[i].map((v) => fixed(v, 3))]), 'sim-table');
     tablesBody.replaceChildren(el('h4', { textContent: 'After training' }), asTable('Similarity after training', s.matrix),
       el('h4', { textContent: 'At initialisation' }), asTable('Similarity at initialisation', s.init_matrix));
