@@ -181,7 +181,7 @@ async function traceMainThread(page, run) {
   return { tasks, marks };
 }
 
-test('the main thread stays free while models train: no task over 60 ms (of CPU) after the first chart (target 50)', { timeout: 240_000 }, async () => {
+test('the main thread stays free while models train: no task over 50 ms (of CPU) after the first chart', { timeout: 240_000 }, async () => {
   const page = await open('dataset=mnist28&arch=ref&approaches=shared,ovr,positive-only&epochs=2&train_per_class=200');
   await labReady(page);
   const { tasks, marks } = await traceMainThread(page, async () => {
@@ -203,12 +203,9 @@ test('the main thread stays free while models train: no task over 60 ms (of CPU)
   // At most one report per half second while training (and one at the end).
   const gaps = reports.slice(1).map((t, i) => t - reports[i]);
   assert.ok(gaps.slice(0, -1).every((g) => g >= 450), `reports asked for ${gaps.map(Math.round).join(', ')} ms apart`);
-  // The issue's target is 50 ms. Every view now draws in tasks of its own (each under 45 ms); what
-  // remains near 50 ms is not a view — likely receiving each report from its worker (a structured
-  // clone of every model's curves and predictions) and GC, not yet profiled. Measured 39–53 ms on
-  // the 2-core machine (2026-12-01), so the bound is 60 ms until that is cut; the 50 ms target
-  // stays open in the one-source-of-truth issue.
-  assert.deepEqual(after.filter((t) => t.cpu > 60).map((t) => Math.round(t.cpu)), [], 'main-thread tasks over 60 ms of CPU after the first chart');
+  // The issue's bound. Measured 27–29 ms after the views were cut into tasks and the curves stopped
+  // replacing their charts' options on every report (2026-12-01, 2 cores, next to other work).
+  assert.deepEqual(after.filter((t) => t.cpu > 50).map((t) => Math.round(t.cpu)), [], 'main-thread tasks over 50 ms of CPU after the first chart');
   assertClean(assert, page);
   await page.close();
 });
@@ -236,7 +233,9 @@ test('fifty one-vs-rest models (glyphs, 50 classes): progress for each, worker m
   const after = tasks.filter((t) => t.ts >= marks['ovr-lab:drawn'][0]);
   const longest = after.reduce((m, t) => Math.max(m, t.cpu), 0);
   console.log(`# 50 models: ${seen.lines.length} progress lines, worker memory ${(seen.memory / 2 ** 20).toFixed(0)} MiB, longest main-thread task after the first chart ${longest.toFixed(1)} ms of CPU`);
-  // The same bound as above, and for the same reason (target 50 ms).
+  // The target is 50 ms, as above; with 50 models the costliest tasks are Chart.js drawing 50 lines
+  // and receiving a report of 50 models (36–51 ms measured next to a training run, 2026-12-01), so
+  // the bound keeps a margin for a busy machine.
   assert.deepEqual(after.filter((t) => t.cpu > 60).map((t) => Math.round(t.cpu)), [], 'main-thread tasks over 60 ms of CPU after the first chart');
   assertClean(assert, page);
   await page.close();
