@@ -4,7 +4,7 @@
 // The version is a hash of every file of the built site, sw.js aside: a build that changes any
 // byte a reader could get changes sw.js, and so replaces the readers' cache; a build that changes
 // nothing keeps it. Precached: the shell, what any visit needs (pages, styles, scripts, the engine,
-// Chart.js, the icon). Not the datasets (7.7 MB; a reader uses one or two) nor the article's
+// Chart.js, the icon). Not the datasets (11 MB; a reader uses one or two) nor the article's
 // figures: the worker keeps those when they are first fetched.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
