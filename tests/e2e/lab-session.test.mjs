@@ -177,7 +177,16 @@ async function traceMainThread(page, run) {
   const mine = events.filter((e) => e.pid === main.pid && e.tid === main.tid);
   const marks = {};
   for (const e of mine.filter((x) => x.cat === 'blink.user_timing')) (marks[e.name] ??= []).push(e.ts / 1000);
-  const tasks = mine.filter((e) => e.name === 'RunTask' && e.ph === 'X').map((e) => ({ ts: e.ts / 1000, cpu: (e.tdur ?? e.dur) / 1000, wall: e.dur / 1000 }));
+  // The end of the first chart's creation (a user-timing measure: its end event, on any thread id).
+  const created = events.find((e) => e.pid === main.pid && e.name === 'ovr-lab:chart:acc:create' && e.ph === 'e');
+  marks.firstChart = created ? [created.ts / 1000] : [];
+  // What a long task held (user timings, and trace events over 2 ms inside it), for the failure message.
+  const contents = (t) => [...new Set(mine.filter((e) => e !== t && e.ts >= t.ts && e.ts <= t.ts + t.dur
+    && (e.cat === 'blink.user_timing' || (e.ph === 'X' && e.dur > 2000))).map((e) => (e.ph === 'X' && e.cat !== 'blink.user_timing' ? `${e.name} ${(e.dur / 1000).toFixed(0)} ms` : e.name)))].join(', ');
+  const tasks = mine.filter((e) => e.name === 'RunTask' && e.ph === 'X').map((e) => {
+    const cpu = (e.tdur ?? e.dur) / 1000;
+    return { ts: e.ts / 1000, cpu, wall: e.dur / 1000, what: cpu > 40 ? contents(e) : '' };
+  });
   return { tasks, marks };
 }
 
@@ -189,8 +198,9 @@ test('the main thread stays free while models train: no task over 50 ms (of CPU)
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.labState), null, { timeout: 220_000, polling: 1000 });
   });
   assert.equal(await page.evaluate(() => document.body.dataset.labState), 'done');
-  const firstChart = marks['ovr-lab:drawn']?.[0];
-  assert.ok(firstChart, 'a report was drawn');
+  // "After the first chart": from the end of the first chart's creation (the issue's wording).
+  const firstChart = marks.firstChart[0];
+  assert.ok(firstChart && marks['ovr-lab:drawn']?.length, 'a chart was created and a report drawn');
   const after = tasks.filter((t) => t.ts >= firstChart);
   const longest = after.reduce((m, t) => (t.cpu > m.cpu ? t : m), { cpu: 0, wall: 0 });
   const { wallLong, reports, views } = await page.evaluate(() => ({
@@ -199,13 +209,13 @@ test('the main thread stays free while models train: no task over 50 ms (of CPU)
     views: performance.getEntriesByType('measure').filter((e) => e.name.startsWith('ovr-lab:view:'))
       .sort((a, b) => b.duration - a.duration).slice(0, 4).map((e) => `${e.name.slice(13)} ${e.duration.toFixed(0)} ms`),
   }));
-  console.log(`# ${after.length} main-thread tasks after the first chart; longest ${longest.cpu.toFixed(1)} ms of CPU (${longest.wall.toFixed(0)} ms on the clock); ${wallLong} tasks over 50 ms on the clock (Long Tasks API), ${marks['ovr-lab:drawn'].length} reports drawn; slowest views on the clock: ${views.join(', ')}`);
+  console.log(`# ${after.length} main-thread tasks after the first chart; longest ${longest.cpu.toFixed(1)} ms of CPU (${longest.wall.toFixed(0)} ms on the clock; ${longest.what || 'no part over 2 ms'}); ${wallLong} tasks over 50 ms on the clock (Long Tasks API), ${marks['ovr-lab:drawn'].length} reports drawn; slowest views on the clock: ${views.join(', ')}`);
   // At most one report per half second while training (and one at the end).
   const gaps = reports.slice(1).map((t, i) => t - reports[i]);
   assert.ok(gaps.slice(0, -1).every((g) => g >= 450), `reports asked for ${gaps.map(Math.round).join(', ')} ms apart`);
   // The issue's bound. Measured 27–29 ms after the views were cut into tasks and the curves stopped
   // replacing their charts' options on every report (2026-12-01, 2 cores, next to other work).
-  assert.deepEqual(after.filter((t) => t.cpu > 50).map((t) => Math.round(t.cpu)), [], 'main-thread tasks over 50 ms of CPU after the first chart');
+  assert.deepEqual(after.filter((t) => t.cpu > 50).map((t) => `${Math.round(t.cpu)} ms: ${t.what}`), [], 'main-thread tasks over 50 ms of CPU after the first chart');
   assertClean(assert, page);
   await page.close();
 });
@@ -230,13 +240,15 @@ test('fifty one-vs-rest models (glyphs, 50 classes): progress for each, worker m
   // Progress moved on while it trained: the overall line changed many times, not once at the end.
   assert.ok(seen.lines.length >= 10, `progress lines: ${seen.lines.length}`);
   assert.ok(seen.memory > 0 && seen.memory < 256 * 2 ** 20, `a worker's wasm memory reached ${(seen.memory / 2 ** 20).toFixed(0)} MiB`);
-  const after = tasks.filter((t) => t.ts >= marks['ovr-lab:drawn'][0]);
-  const longest = after.reduce((m, t) => Math.max(m, t.cpu), 0);
-  console.log(`# 50 models: ${seen.lines.length} progress lines, worker memory ${(seen.memory / 2 ** 20).toFixed(0)} MiB, longest main-thread task after the first chart ${longest.toFixed(1)} ms of CPU`);
+  assert.ok(marks.firstChart.length, 'a chart was created');
+  const after = tasks.filter((t) => t.ts >= marks.firstChart[0]);
+  const top = after.reduce((m, t) => (t.cpu > m.cpu ? t : m), { cpu: 0, what: '' });
+  const longest = top.cpu;
+  console.log(`# 50 models: ${seen.lines.length} progress lines, worker memory ${(seen.memory / 2 ** 20).toFixed(0)} MiB, longest main-thread task after the first chart ${longest.toFixed(1)} ms of CPU (${top.what || 'no part over 2 ms'})`);
   // The target is 50 ms, as above; with 50 models the costliest tasks are Chart.js drawing 50 lines
   // and receiving a report of 50 models (36–51 ms measured next to a training run, 2026-12-01), so
   // the bound keeps a margin for a busy machine.
-  assert.deepEqual(after.filter((t) => t.cpu > 60).map((t) => Math.round(t.cpu)), [], 'main-thread tasks over 60 ms of CPU after the first chart');
+  assert.deepEqual(after.filter((t) => t.cpu > 60).map((t) => `${Math.round(t.cpu)} ms: ${t.what}`), [], 'main-thread tasks over 60 ms of CPU after the first chart');
   assertClean(assert, page);
   await page.close();
 });

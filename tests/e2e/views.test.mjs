@@ -156,6 +156,7 @@ test('filter grids: trained, at init and change from init, each on one stated sc
   const sets = report.similarity.filter_sets;
   const expected = sets.reduce((n, f) => n + f.shape[3], 0);
   assert.equal(await page.locator('#filters canvas.filter-cell').count(), expected);
+  await page.locator('#filters [data-painted]').waitFor();
   const before = await inked(page, '#filters canvas.filter-cell');
   assert.ok(before.filter((n) => n > 0).length > expected / 2, 'filter canvases are blank');
   assert.match(await page.locator('#filters .scale-text').textContent(), new RegExp(`^Colour: weight\\. One colour scale for all ${sets.length} grids`));

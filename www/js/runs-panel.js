@@ -97,6 +97,43 @@ export async function createRunsPanel({ engine, ui, config, open, isRunning, sco
     else comparison.replaceChildren();
   }
 
+  const exportButton = bindTransfer({ tools, store, engine, config, say, refresh });
+
+  await refresh();
+  return {
+    /** Keeps a finished run's report; a full or failing storage is said, not thrown. */
+    async save(report) {
+      try {
+        const entry = await store.save(report);
+        if (!entry) say('This run is too large to keep in the browser.');
+      } catch (e) {
+        say(`This run could not be kept in the browser: ${e.message || e}`);
+      }
+      await refresh();
+    },
+    /** The newest run's list entry and report, or null. */
+    async latest() {
+      const runs = await store.list().catch(() => []);
+      const entry = runs.at(-1);
+      if (!entry) return null;
+      const report = await store.report(entry.id).catch(() => null);
+      return report ? { entry, report } : null;
+    },
+    /** This scope's kept runs, newest first: `{id, saved, name, pinned, dataset, config, accuracies, size}`. */
+    list: async () => (await store.list()).reverse(),
+    refresh,
+    destroy() {
+      freeChart();
+      store.close();
+    },
+  };
+}
+
+/**
+ * Export all (one JSON file of this scope's runs) and Import (a file Export all wrote; the engine
+ * reads each run's settings first, so a bad file adds nothing) in `tools`; returns the export button.
+ */
+function bindTransfer({ tools, store, engine, config, say, refresh }) {
   const exportButton = el('button', { type: 'button', textContent: 'Export all' });
   exportButton.addEventListener('click', async () => {
     const file = await store.exportAll();
@@ -128,33 +165,5 @@ export async function createRunsPanel({ engine, ui, config, open, isRunning, sco
     await refresh();
   });
   tools.append(exportButton, ' ', el('label', { className: 'lab-runs-import-label' }, 'Import: ', importInput));
-
-  await refresh();
-  return {
-    /** Keeps a finished run's report; a full or failing storage is said, not thrown. */
-    async save(report) {
-      try {
-        const entry = await store.save(report);
-        if (!entry) say('This run is too large to keep in the browser.');
-      } catch (e) {
-        say(`This run could not be kept in the browser: ${e.message || e}`);
-      }
-      await refresh();
-    },
-    /** The newest run's list entry and report, or null. */
-    async latest() {
-      const runs = await store.list().catch(() => []);
-      const entry = runs.at(-1);
-      if (!entry) return null;
-      const report = await store.report(entry.id).catch(() => null);
-      return report ? { entry, report } : null;
-    },
-    /** This scope's kept runs, newest first: `{id, saved, name, pinned, dataset, config, accuracies, size}`. */
-    list: async () => (await store.list()).reverse(),
-    refresh,
-    destroy() {
-      freeChart();
-      store.close();
-    },
-  };
+  return exportButton;
 }

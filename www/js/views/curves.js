@@ -170,16 +170,14 @@ export function createView(container, ctx) {
   // is created per update, so that no single main-thread task runs long.
   let mayCreate = true;
 
-  function ensureChart(key, datasets, yScale, tooltipLabel) {
+  /** Runs `fn` under a named timing, so that a profile can tell the charts apart. */
+  function timed(name, fn) {
     const started = performance.now();
-    drawChart(key, datasets, yScale, tooltipLabel);
-    // Named, so that a profile can tell the charts apart.
-    performance.measure(`ovr-lab:chart:${key}`, { start: started });
+    fn();
+    performance.measure(`ovr-lab:chart:${name}`, { start: started });
   }
 
-  function drawChart(key, datasets, yScale, tooltipLabel) {
-    const b = boxes[key];
-    if (!b.chart && !mayCreate) return;
+  function chartOptions(yScale, tooltipLabel) {
     const options = {
       ...baseChartOptions(),
       scales: { x: xScale(axis, 'epoch', last?.config?.epochs), y: yScale },
@@ -193,21 +191,37 @@ export function createView(container, ctx) {
         label: tooltipLabel,
       },
     };
+    return options;
+  }
+
+  /**
+   * Draws chart `key`. A new chart is created empty in one task and given its lines in the next
+   * (each half is tens of milliseconds). Resolves to true when a newer render made this one stale.
+   */
+  async function drawChart(key, datasets, yScale, tooltipLabel, stale) {
+    const b = boxes[key];
+    const options = chartOptions(yScale, tooltipLabel);
+    const optionsKey = `${axis}|${last?.config?.epochs}`;
     if (!b.chart) {
-      b.chart = new Chart(b.canvas, { type: 'line', data: { datasets }, options });
+      if (!mayCreate) return false;
+      timed(`${key}:create`, () => {
+        b.chart = new Chart(b.canvas, { type: 'line', data: { datasets: [] }, options });
+      });
+      b.optionsKey = optionsKey;
       if (training) mayCreate = false;
-      b.optionsKey = `${axis}|${last?.config?.epochs}`;
-    } else {
+      if (await stale()) return true;
+    }
+    timed(key, () => {
       b.chart.data.datasets = datasets;
       // New options make Chart.js resolve every scale and plugin again (tens of milliseconds at
       // the end of a run): only when the axis or the run's length changed.
-      const optionsKey = `${axis}|${last?.config?.epochs}`;
       if (optionsKey !== b.optionsKey) {
         b.chart.options = options;
         b.optionsKey = optionsKey;
       }
       b.chart.update('none');
-    }
+    });
+    return false;
   }
 
   // Each chart is drawn in its own task (a chart with one line per class model takes tens of
@@ -231,22 +245,26 @@ export function createView(container, ctx) {
     // Not in the task that called update(): panels.js draws one view per task, and a chart is
     // the costly part of this one.
     if (await stale()) return;
-    ensureChart('acc', accuracyDatasets(report, approaches, axis), pctAxis('accuracy'), (item) => {
+    const accLabel = (item) => {
       const d = item.dataset;
-      let s = `${d.label}: ${pct(item.parsed.y)}`;
-      if (d.kind === 'test' && d.seeds > 1) s += ` ± ${pts(d.std[item.dataIndex])} (${d.seeds} seeds)`;
-      return d.kind === 'test' ? `${s} test` : s; // train and validation are in the label
-    });
+      let t = `${d.label}: ${pct(item.parsed.y)}`;
+      if (d.kind === 'test' && d.seeds > 1) t += ` ± ${pts(d.std[item.dataIndex])} (${d.seeds} seeds)`;
+      return d.kind === 'test' ? `${t} test` : t; // train and validation are in the label
+    };
+    if (await drawChart('acc', accuracyDatasets(report, approaches, axis), pctAxis('accuracy'), accLabel, stale)) return;
     if (await stale()) return;
-    ensureChart('loss', lossDatasets(report, approaches, axis), {
+    const lossAxis = {
       type: 'logarithmic', title: { display: true, text: 'loss (own objective, log scale)' },
       ticks: { callback: (v) => (LOG_TICKS.has(Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(2))) ? String(Number(v.toPrecision(2))) : '') },
-    }, (item) => `${item.dataset.label}${item.dataset.kind === 'test' ? ' (test)' : ''}: ${item.parsed.y.toPrecision(3)}`);
+    };
+    const lossLabel = (item) => `${item.dataset.label}${item.dataset.kind === 'test' ? ' (test)' : ''}: ${item.parsed.y.toPrecision(3)}`;
+    if (await drawChart('loss', lossDatasets(report, approaches, axis), lossAxis, lossLabel, stale)) return;
     if (await stale()) return;
     const members = memberDatasets(report, approaches, axis);
     boxes.members.box.hidden = members.length === 0;
     if (members.length) {
-      ensureChart('members', members, pctAxis('binary accuracy'), (item) => `${item.dataset.label}: ${pct(item.parsed.y)}`);
+      const memberLabel = (item) => `${item.dataset.label}: ${pct(item.parsed.y)}`;
+      if (await drawChart('members', members, pctAxis('binary accuracy'), memberLabel, stale)) return;
     }
     root.dataset.drawn = axis;
   }
