@@ -52,7 +52,7 @@ FIGURES=(
   "glyphs-k50|$SWEEP --classes $K50"
   # Headline: shared against one-vs-rest, each tuned and trained to convergence, five paired seeds.
   "animals-headline|--dataset animals28 --approaches shared,ovr $TUNED --seeds 5"
-  "mnist-headline|--dataset mnist28 --approaches shared,ovr $CONVERGED --seeds 3 --probe_size 0"
+  "mnist-headline|--dataset mnist28 --approaches shared,ovr $CONVERGED --seeds 5 --probe_size 0"
   # Imbalance remedies, each trained to convergence like animals-total (no remedy changes shared,
   # which is the same model, bit for bit, in all three runs).
   "animals-weight|--dataset animals28 --approaches shared,ovr --balance weight $CONVERGED --seeds 3 --probe_size 0"
