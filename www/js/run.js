@@ -134,24 +134,29 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
       current.filterShapes.set(index, msg.filterShape);
       peakWorkerMemory = Math.max(peakWorkerMemory, msg.memory || 0);
     };
+    // Every message that moves a model on is a `progress` event: a small model can finish an epoch,
+    // or its whole run, within one of its worker's slices and send no progress message of its own.
+    const moved = (index, fraction) => {
+      scheduleProgress();
+      emit('progress', { index, label: jobs[index].label, fraction, overall: measure(current).fraction });
+    };
     return {
       progress(index, p) {
         current.fractions.set(index, p.fraction);
         current.progress.set(index, p.fraction);
-        scheduleProgress();
-        emit('progress', { index, label: jobs[index].label, fraction: p.fraction, overall: measure(current).fraction });
+        moved(index, p.fraction);
       },
       epoch(index, p, snapshot, msg) {
         keep(index, p.fraction, msg);
         record(current, snapshot);
-        scheduleProgress();
+        moved(index, p.fraction);
         emit('epoch', { index, label: jobs[index].label, epoch: p.epoch, loss: p.epoch_loss });
         scheduleRedraw();
       },
       result(index, result, msg) {
         keep(index, 1, msg);
         record(current, result);
-        scheduleProgress();
+        moved(index, 1);
         scheduleRedraw();
       },
       retry(index, message) {
