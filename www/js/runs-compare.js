@@ -57,7 +57,7 @@ export function showComparison(container, engine, a, b) {
   const c = engine.compare_runs(a.report, b.report);
   const canvas = el('canvas', { role: 'img', 'aria-label': `Test accuracy by epoch of every approach, run A solid, run B dashed; the tables above give the final values` });
   const approaches = dataTable('Each approach in both runs', ['approach', ['A', 'test accuracy'], ['B', 'test accuracy']],
-    c.approaches.map((p) => [p.label, p.a === null || p.a === undefined ? '–' : pct(p.a), p.b === null || p.b === undefined ? '–' : pct(p.b)]), 'lab-compare-approaches');
+    c.approaches.map((p) => [p.label, pct(p.a), pct(p.b)]), 'lab-compare-approaches');
   const verdicts = c.verdicts.length
     ? dataTable('Each verdict in both runs', ['comparison', 'A', 'B'],
       c.verdicts.map((v) => el('tr', { dataset: { same: String(v.same) } },

@@ -58,7 +58,7 @@ export function createRunEntry(entry, actions) {
   return el('li', { className: `lab-run-entry${entry.pinned ? ' lab-run-pinned' : ''}`, dataset: { runId: String(entry.id) } },
     tick, ' ', name,
     entry.pinned ? el('span', { className: 'lab-run-pin-mark', textContent: ' (pinned)' }) : null,
-    el('span', { className: 'lab-run-what', textContent: ` ${entry.dataset}: ${entry.accuracies.map(([a, acc]) => `${a} ${acc === null || acc === undefined ? '–' : pct(acc)}`).join(', ')}` }),
+    el('span', { className: 'lab-run-what', textContent: ` ${entry.dataset}: ${entry.accuracies.map(([a, acc]) => `${a} ${pct(acc)}`).join(', ')}` }),
     el('span', { className: 'lab-run-diff', textContent: ` — ${differences(actions.engine, entry, actions.config())}` }),
     ' ', button('Open', `Open the run ${title}`, () => actions.open(entry)),
     ' ', renameButton,
