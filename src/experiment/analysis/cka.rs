@@ -17,19 +17,35 @@ pub fn centred_gram(features: &[f32], n: usize) -> Vec<f32> {
             x[i * d + j] -= mean as f32;
         }
     }
+    // Element (i, j) and (j, i) are the same products summed in the same order (the GEMM's order
+    // depends only on the depth), so the upper triangle is computed, a band of rows at a time,
+    // and mirrored: half the work for the same bits.
     let mut gram = vec![0.0; n * n];
-    gemm(
-        n,
-        n,
-        d,
-        MatRef::rows(&x, d),
-        MatRef::transposed(&x, d),
-        &mut gram,
-        n,
-        false,
-    );
+    for i0 in (0..n).step_by(GRAM_BAND) {
+        let rows = GRAM_BAND.min(n - i0);
+        let x0 = &x[i0 * d..];
+        gemm(
+            rows,
+            n - i0,
+            d,
+            MatRef::rows(x0, d),
+            MatRef::transposed(x0, d),
+            &mut gram[i0 * n + i0..],
+            n,
+            false,
+        );
+    }
+    for i in 0..n {
+        for j in 0..i {
+            gram[i * n + j] = gram[j * n + i];
+        }
+    }
     gram
 }
+
+/// Rows of the Gram matrix computed per GEMM call: the diagonal blocks are computed whole, so a
+/// smaller band wastes less on the lower triangle and repacks the right operand more often.
+const GRAM_BAND: usize = 64;
 
 fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(&x, &y)| x as f64 * y as f64).sum()
@@ -37,7 +53,17 @@ fn dot(a: &[f32], b: &[f32]) -> f64 {
 
 /// CKA between two centred Gram matrices of the same images (0 when one is all zero).
 pub fn cka(k: &[f32], l: &[f32]) -> f64 {
-    let denom = (dot(k, k) * dot(l, l)).sqrt();
+    cka_normed(k, l, self_dot(k), self_dot(l))
+}
+
+/// ⟨K, K⟩, which `cka_normed` takes so that a matrix compared many times sums it once.
+pub fn self_dot(k: &[f32]) -> f64 {
+    dot(k, k)
+}
+
+/// CKA with ⟨K, K⟩ and ⟨L, L⟩ given: the same bits as `cka(k, l)`, and as `cka(l, k)`.
+pub fn cka_normed(k: &[f32], l: &[f32], kk: f64, ll: f64) -> f64 {
+    let denom = (kk * ll).sqrt();
     if denom > 0.0 {
         dot(k, l) / denom
     } else {
@@ -78,5 +104,28 @@ mod tests {
         let z = random(n, d, 2);
         let unrelated = cka(&kx, &centred_gram(&z, n));
         assert!(unrelated < 0.3, "{unrelated}");
+    }
+
+    /// The half-computed Gram matrix is the full product's, bit for bit, across several bands.
+    #[test]
+    fn the_mirrored_gram_is_the_full_product() {
+        let (n, d) = (GRAM_BAND * 2 + 13, 37);
+        let x = random(n, d, 4);
+        let k = centred_gram(&x, n);
+        let mut centred = x.clone();
+        for j in 0..d {
+            let mean = (0..n).map(|i| x[i * d + j] as f64).sum::<f64>() / n as f64;
+            for i in 0..n {
+                centred[i * d + j] -= mean as f32;
+            }
+        }
+        let mut full = vec![0.0; n * n];
+        let (a, b) = (MatRef::rows(&centred, d), MatRef::transposed(&centred, d));
+        gemm(n, n, d, a, b, &mut full, n, false);
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&k), bits(&full));
+        let y = random(n, d, 5);
+        let l = centred_gram(&y, n);
+        assert_eq!(cka(&k, &l).to_bits(), cka(&l, &k).to_bits());
     }
 }

@@ -4,7 +4,7 @@
 //! pairs at initialisation, and two shared models that differ only in their seed (the noise
 //! floor; with several seeds also each one-vs-rest model against its next-seed twin).
 
-use super::cka::cka;
+use super::cka::{cka, cka_normed, self_dot};
 use super::features::representation_layers;
 use super::looks::Looks;
 use crate::error::Result;
@@ -57,12 +57,18 @@ fn mean(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
-/// Pairs of the members (CKA matrix) and the mean off the diagonal.
+/// Pairs of the members (CKA matrix) and the mean off the diagonal. CKA is symmetric to the
+/// bit, so the upper triangle is computed and mirrored.
 fn pairs(grams: &[Vec<f32>]) -> (Vec<Vec<f64>>, Option<f64>) {
-    let m: Vec<Vec<f64>> = grams
-        .iter()
-        .map(|a| grams.iter().map(|b| cka(a, b)).collect())
-        .collect();
+    let norms: Vec<f64> = grams.iter().map(|g| self_dot(g)).collect();
+    let k = grams.len();
+    let mut m = vec![vec![0.0; k]; k];
+    for i in 0..k {
+        for j in i..k {
+            m[i][j] = cka_normed(&grams[i], &grams[j], norms[i], norms[j]);
+            m[j][i] = m[i][j];
+        }
+    }
     let off: Vec<f64> = (0..m.len())
         .flat_map(|i| (0..m.len()).filter(move |&j| j > i).map(move |j| (i, j)))
         .map(|(i, j)| m[i][j])
