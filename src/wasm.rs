@@ -321,6 +321,12 @@ impl Session {
         self.session.analyse().map_err(err)
     }
 
+    /// Takes one look the analyses will need at a finished model while others still train (the
+    /// page calls it while a worker has no job left); whether it took one.
+    pub fn prepare_one(&mut self) -> Result<bool, JsValue> {
+        self.session.prepare_one().map_err(err)
+    }
+
     /// The results document as JSON text.
     pub fn report_json(&self) -> String {
         json(&self.session.report())

@@ -200,3 +200,41 @@ fn results_of_diverged_models_survive_a_json_round_trip() {
     let back: experiment::ModelResult = serde_json::from_str(&text).unwrap();
     assert_eq!(back.status, result.status);
 }
+
+/// The page looks at finished models while the last ones train (`prepare_one`); the analyses
+/// that end the run must come out the same, bit for bit, as when every look is taken at the end.
+#[test]
+fn looks_taken_ahead_give_the_same_analyses() {
+    let cfg = Config {
+        dataset: "mnist28".into(),
+        approaches: vec![Approach::Shared, Approach::Ovr, Approach::Trunk],
+        epochs: 1,
+        seeds: 2,
+        train_per_class: 40,
+        probe_size: 120,
+        ..Config::default()
+    };
+    let data = raw(&cfg.dataset, cfg.seed);
+    let at_end = session_on(&cfg, &data, 2);
+    let mut ahead = RunSession::new(cfg.clone(), &data, None).unwrap();
+    let mut looks = 0;
+    for r in at_end.results() {
+        ahead.record(r.clone()).unwrap();
+        while ahead.prepare_one().unwrap() {
+            looks += 1;
+        }
+    }
+    // Shared: 2 probes and 2 Gram looks; 10 one-vs-rest models: a probe and 2 Gram looks each
+    // minus the cached trained Grams; trunk; next-seed twins and floor. At least the probes.
+    assert!(looks >= 12, "{looks} looks taken ahead");
+    assert!(
+        !ahead.prepare_one().unwrap(),
+        "nothing to prepare in a complete run"
+    );
+    ahead.analyse().unwrap();
+    let json = |s: &RunSession| serde_json::to_string(&s.report()).unwrap();
+    let (a, b) = (json(&at_end), json(&ahead));
+    assert!(a.contains("\"representations\":{"), "the run has CKA");
+    assert!(a.contains("\"transfer\":{"), "and the probe");
+    assert_eq!(a, b);
+}

@@ -3,7 +3,7 @@
 //! threads; the page keeps one in its report worker (the training workers build the same `Run`
 //! to make their trainers).
 
-use super::analysis;
+use super::analysis::{self, LookCache};
 use super::approach::{plan, ModelPlan};
 use super::config::{Approach, Config};
 use super::models::{InputInfo, ModelSet};
@@ -13,6 +13,7 @@ use super::split::TrainSplit;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -96,6 +97,8 @@ pub struct RunSession {
     results: Vec<ModelResult>,
     analyses: Analyses,
     analysed: bool,
+    /// Looks at finished models taken ahead of the end (`prepare_one`), used by `analyse`.
+    looks: RefCell<LookCache>,
 }
 
 impl RunSession {
@@ -118,6 +121,7 @@ impl RunSession {
             results: Vec::new(),
             analyses: Analyses::default(),
             analysed: false,
+            looks: RefCell::default(),
         })
     }
 
@@ -139,6 +143,7 @@ impl RunSession {
                     Ok(at) => self.results[at] = result,
                     Err(at) => self.results.insert(at, result),
                 }
+                self.looks.get_mut().forget(i);
                 self.analysed = false;
                 Ok(())
             }
@@ -178,10 +183,25 @@ impl RunSession {
         if self.analysed || !self.is_complete() {
             return Ok(());
         }
-        self.analyses =
-            analysis::analyse(&self.run, &self.results, &self.rates(), self.ood.as_ref())?;
+        self.analyses = analysis::analyse(
+            &self.run,
+            &self.results,
+            &self.rates(),
+            self.ood.as_ref(),
+            &self.looks,
+        )?;
         self.analysed = true;
+        *self.looks.get_mut() = LookCache::default(); // the looks are megabytes each
         Ok(())
+    }
+
+    /// Takes one look the analyses will need at a finished model while others still train;
+    /// whether it took one (see `analysis::prepare_one`).
+    pub fn prepare_one(&mut self) -> Result<bool> {
+        if self.analysed || self.is_complete() {
+            return Ok(false);
+        }
+        analysis::prepare_one(&self.run, &self.results, &self.rates(), &self.looks)
     }
 
     pub fn report(&self) -> Report {

@@ -5,6 +5,8 @@
 //   init {run, config, data, file, oodData, oodFile}  → {jobs, dataset, testLabels}
 //   record {run, json}          a model's snapshot or final result, once as it arrives → null
 //   report {run}                → the results document as JSON text
+//   prepare {run}               one look the analyses will need at a finished model, taken while
+//                               others train → {took, ms}
 //   analyse {run}               the analyses of a complete run (seconds) → {ms}
 //   models {}                   → the models file (JSON text) of the models that answer drawings
 //   count {}                    → how many models answer drawings
@@ -46,6 +48,11 @@ const handlers = {
   },
   report(engine, { run }) {
     return { value: current(run).report_json() };
+  },
+  prepare(engine, { run }) {
+    const started = performance.now();
+    const took = current(run).prepare_one();
+    return { value: { took, ms: performance.now() - started } };
   },
   analyse(engine, { run }) {
     const started = performance.now();

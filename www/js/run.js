@@ -158,6 +158,11 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
         record(current, result);
         moved(index, 1);
         scheduleRedraw();
+        if (current.idle) prepareAhead(current);
+      },
+      idle() {
+        current.idle = true;
+        prepareAhead(current);
       },
       retry(index, message) {
         current.failures.push(`${jobs[index].label}: the worker failed (${message}); retrying once`);
@@ -187,6 +192,32 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
       fail(e);
       return null;
     }
+  }
+
+  /**
+   * Once a worker has no job left, the report worker uses the spare core to take the looks the
+   * analyses will need at the models already finished (one look per message, so that results and
+   * reports are not held up behind them); the analyses at the end then only take the rest.
+   */
+  async function prepareAhead(current) {
+    if (current.preparing) {
+      current.prepareAgain = true;
+      return;
+    }
+    current.preparing = true;
+    try {
+      do {
+        current.prepareAgain = false;
+        while (running === current && !current.paused && !current.stopRequested) {
+          const { took, ms } = await reporter.prepare(current.key);
+          if (!took) break;
+          performance.measure('ovr-lab:prepare', { start: performance.now() - ms, duration: ms });
+        }
+      } while (current.prepareAgain && running === current);
+    } catch {
+      // Nothing lost: the analyses at the end take every look not taken here, and say if they fail.
+    }
+    current.preparing = false;
   }
 
   /** The analyses of a complete run, in the report worker (seconds; the page stays responsive). */
@@ -285,6 +316,7 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
     running.pausedFor += performance.now() - running.pauseStarted;
     running.paused = false;
     pool.resume();
+    if (running.idle) prepareAhead(running);
     ui.setPaused(false);
     updateProgress();
     emit('resumed');

@@ -1,10 +1,12 @@
 //! One look at each network: a single forward pass over the probe's test images gives both the
 //! centred Gram matrices CKA compares (on the first `probe_size` of them) and the penultimate
 //! features the transfer probe scores. Looks are cached per network, so a model that both
-//! analyses use is run once.
+//! analyses use is run once; the cache is the run session's, so that the models which finish
+//! early can be looked at while the last ones still train (`super::prepare_one`).
 
 use super::cka::centred_gram;
 use super::features::{images, layer_features, representation_layers, Picker};
+use super::transfer::ProbeScore;
 use crate::error::Result;
 use crate::experiment::run::ModelResult;
 use crate::nn::Network;
@@ -19,6 +21,29 @@ pub const PROBE_TRAIN: usize = 1000;
 /// A network's centred Gram matrices, one per compared layer.
 pub type Grams = Vec<Vec<f32>>;
 
+/// What looking at models leaves behind, by (job index, at initialisation): Gram matrices and
+/// transfer-probe scores. A model's look depends only on its weights and the run, so a cached one
+/// is the same, bit for bit, as one made at the end.
+#[derive(Default)]
+pub struct LookCache {
+    grams: HashMap<(usize, bool), Rc<Grams>>,
+    pub(super) probes: HashMap<(usize, bool), ProbeScore>,
+}
+
+impl LookCache {
+    /// Forgets job `index` (its result was replaced).
+    pub fn forget(&mut self, index: usize) {
+        for init in [false, true] {
+            self.grams.remove(&(index, init));
+            self.probes.remove(&(index, init));
+        }
+    }
+
+    pub fn has_grams(&self, index: usize, init: bool) -> bool {
+        self.grams.contains_key(&(index, init))
+    }
+}
+
 pub struct Looks<'a> {
     pub pick: &'a Picker<'a>,
     /// Images looked at: the first max(probe_size, PROBE_TEST) test images.
@@ -28,11 +53,11 @@ pub struct Looks<'a> {
     pub n_cka: usize,
     /// The transfer probe's images.
     pub n_probe: usize,
-    cache: RefCell<HashMap<(usize, bool), Rc<Grams>>>,
+    pub cache: &'a RefCell<LookCache>,
 }
 
 impl<'a> Looks<'a> {
-    pub fn new(pick: &'a Picker<'a>) -> Self {
+    pub fn new(pick: &'a Picker<'a>, cache: &'a RefCell<LookCache>) -> Self {
         let d = &pick.run.data;
         let n_cka = pick.run.config.probe_size.min(d.test.count());
         let n_probe = PROBE_TEST.min(d.test.count());
@@ -43,7 +68,7 @@ impl<'a> Looks<'a> {
             n_test,
             n_cka,
             n_probe,
-            cache: RefCell::new(HashMap::new()),
+            cache,
         }
     }
 
@@ -74,6 +99,7 @@ impl<'a> Looks<'a> {
             .collect();
         self.cache
             .borrow_mut()
+            .grams
             .insert((m.plan.index, init), Rc::new(grams));
         let per = penultimate.len() / n.max(1);
         Ok(penultimate[..self.n_probe.min(n) * per].to_vec())
@@ -81,11 +107,11 @@ impl<'a> Looks<'a> {
 
     /// Model `m`'s centred Gram matrices at its compared layers.
     pub fn grams(&self, m: &ModelResult, init: bool) -> Result<Rc<Grams>> {
-        if let Some(g) = self.cache.borrow().get(&(m.plan.index, init)) {
+        if let Some(g) = self.cache.borrow().grams.get(&(m.plan.index, init)) {
             return Ok(Rc::clone(g));
         }
         self.look(m, init, self.n_cka)?;
-        Ok(Rc::clone(&self.cache.borrow()[&(m.plan.index, init)]))
+        Ok(Rc::clone(&self.cache.borrow().grams[&(m.plan.index, init)]))
     }
 
     /// Model `m`'s penultimate features on the probe's first `n_probe` test images.

@@ -10,26 +10,33 @@ pub mod probe;
 pub mod representations;
 pub mod transfer;
 
+pub use looks::LookCache;
 pub use ood::{Ood, OodScores};
 pub use representations::Representations;
 pub use transfer::Transfer;
 
+use super::config::{Approach, Arch};
 use super::report::Analyses;
-use super::run::ModelResult;
+use super::run::{ModelResult, ModelStatus};
 use super::session::Run;
 use crate::data::Dataset;
 use crate::error::Result;
+use features::Picker;
+use looks::Looks;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-/// Runs every analysis the configuration asks for. `rates` is each approach's reported rate.
+/// Runs every analysis the configuration asks for. `rates` is each approach's reported rate;
+/// `cache` holds the looks already made (`prepare_one`) and keeps those made now.
 pub fn analyse(
     run: &Run,
     results: &[ModelResult],
-    rates: &BTreeMap<super::config::Approach, f32>,
+    rates: &BTreeMap<Approach, f32>,
     ood_data: Option<&Dataset>,
+    cache: &RefCell<LookCache>,
 ) -> Result<Analyses> {
-    let pick = features::Picker::new(run, results, rates);
-    let looks = looks::Looks::new(&pick);
+    let pick = Picker::new(run, results, rates);
+    let looks = Looks::new(&pick, cache);
     // The transfer probe first: its forward passes also leave the Gram matrices CKA reads.
     let transfer = transfer::compute(run, &looks)?;
     Ok(Analyses {
@@ -40,4 +47,82 @@ pub fn analyse(
             None => None,
         },
     })
+}
+
+/// One look the analyses will take at a model: its transfer-probe score (which also leaves its
+/// Gram matrices), or its Gram matrices alone; trained or at initialisation.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Need {
+    Probe { init: bool },
+    Grams { init: bool },
+}
+
+/// The looks the analyses will take at finished model `m`, in the order they take them (the same
+/// rules as `transfer::compute` and `representations::compute`; a look taken in vain only costs
+/// time, one missed is taken at the end).
+fn needs(run: &Run, pick: &Picker, m: &ModelResult) -> Vec<Need> {
+    let (cfg, p) = (&run.config, &m.plan);
+    let is = |x: Option<&ModelResult>| x.is_some_and(|x| x.plan.index == p.index);
+    let probing = cfg.arch != Arch::Linear && cfg.probe_size > 0;
+    let cka = cfg.probe_size.min(run.data.test.count()) >= 2;
+    let first_members =
+        p.member < transfer::MAX_PROBED_MEMBERS.min(representations::MAX_ANALYSED_MEMBERS);
+    let mut out = Vec::new();
+    if is(pick.model(p.approach, cfg.seed, p.member)) && p.approach != Approach::PositiveOnly {
+        let analysed = if p.approach == Approach::Ovr {
+            first_members
+        } else {
+            p.member == 0
+        };
+        if probing && analysed {
+            out.push(Need::Probe { init: false });
+            if p.approach == Approach::Shared {
+                out.push(Need::Probe { init: true });
+            }
+        }
+        if cka && analysed {
+            out.extend([Need::Grams { init: false }, Need::Grams { init: true }]);
+        }
+    }
+    let twin = p.approach == Approach::Ovr
+        && first_members
+        && is(pick.model(Approach::Ovr, cfg.seed + 1, p.member));
+    if cka && (is(pick.floor()) || twin) {
+        out.push(Need::Grams { init: false });
+    }
+    out
+}
+
+/// Takes one look the analyses will need at a model that has finished, before the run is
+/// complete, so that the time the last models train on fewer workers than there are is not
+/// wasted. Returns whether it took one (false: nothing to do until another model finishes).
+/// With a learning-rate grid, which models are analysed is known only at the end: nothing then.
+pub fn prepare_one(
+    run: &Run,
+    results: &[ModelResult],
+    rates: &BTreeMap<Approach, f32>,
+    cache: &RefCell<LookCache>,
+) -> Result<bool> {
+    if run.config.rates().len() != 1 {
+        return Ok(false);
+    }
+    let pick = Picker::new(run, results, rates);
+    let looks = Looks::new(&pick, cache);
+    let done = |m: &ModelResult| m.status != ModelStatus::Training && !m.weights.is_empty();
+    for m in results.iter().filter(|m| done(m)) {
+        for need in needs(run, &pick, m) {
+            let key = m.plan.index;
+            match need {
+                Need::Probe { init } if !cache.borrow().probes.contains_key(&(key, init)) => {
+                    transfer::score(run, &looks, m, init, &transfer::ProbeTrain::new(run))?;
+                }
+                Need::Grams { init } if !cache.borrow().has_grams(key, init) => {
+                    looks.grams(m, init)?;
+                }
+                _ => continue,
+            }
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -40,8 +40,40 @@ pub struct Transfer {
     pub members_other_mean: Option<f64>,
 }
 
+/// The probe's training images: the first fitting images of the analysed seed's split.
+pub struct ProbeTrain {
+    idx: Vec<usize>,
+    x: Vec<f32>,
+}
+
+impl ProbeTrain {
+    pub fn new(run: &Run) -> Self {
+        let split = run.split(run.config.seed);
+        let idx = split.train_eval()[..split.train_eval().len().min(PROBE_TRAIN)].to_vec();
+        let x = images(&run.data, &run.data.train, &idx);
+        ProbeTrain { idx, x }
+    }
+}
+
+/// Model `m`'s probe score, from the cache or fitted now (and kept).
+pub fn score(
+    run: &Run,
+    looks: &Looks,
+    m: &ModelResult,
+    init: bool,
+    train: &ProbeTrain,
+) -> Result<ProbeScore> {
+    let key = (m.plan.index, init);
+    if let Some(s) = looks.cache.borrow().probes.get(&key) {
+        return Ok(s.clone());
+    }
+    let s = fit(run, looks, m, init, &train.idx, &train.x)?;
+    looks.cache.borrow_mut().probes.insert(key, s.clone());
+    Ok(s)
+}
+
 /// Fits the probe on model `m`'s penultimate features and scores it on the probe's test images.
-fn score(
+fn fit(
     run: &Run,
     looks: &Looks,
     m: &ModelResult,
@@ -110,15 +142,13 @@ pub fn compute(run: &Run, looks: &Looks) -> Result<Option<Transfer>> {
     if models.is_empty() || run.config.probe_size == 0 {
         return Ok(None);
     }
-    let split = run.split(seed);
-    let train_idx = &split.train_eval()[..split.train_eval().len().min(PROBE_TRAIN)];
-    let x_train = images(&run.data, &run.data.train, train_idx);
+    let train = ProbeTrain::new(run);
     let mut scores = Vec::new();
     for m in &models {
-        scores.push(score(run, looks, m, false, train_idx, &x_train)?);
+        scores.push(score(run, looks, m, false, &train)?);
     }
     let init = match models.iter().find(|m| m.plan.approach == Approach::Shared) {
-        Some(m) => Some(score(run, looks, m, true, train_idx, &x_train)?),
+        Some(m) => Some(score(run, looks, m, true, &train)?),
         None => None,
     };
     let members: Vec<&ProbeScore> = scores.iter().filter(|s| s.approach == "ovr").collect();
@@ -126,7 +156,7 @@ pub fn compute(run: &Run, looks: &Looks) -> Result<Option<Transfer>> {
     Ok(Some(Transfer {
         method: "multinomial logistic regression on the frozen penultimate features (standardised; SGD with momentum, 20 epochs), the same recipe for every model".into(),
         seed,
-        train_images: train_idx.len(),
+        train_images: train.idx.len(),
         test_images: looks.n_probe,
         shared: scores.iter().find(|s| s.approach == "shared").map(|s| s.accuracy),
         members_mean: mean(members.iter().map(|s| s.accuracy).collect()),
