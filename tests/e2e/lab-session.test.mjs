@@ -181,7 +181,9 @@ async function traceMainThread(page, run) {
   const created = events.find((e) => e.pid === main.pid && e.name === 'ovr-lab:chart:acc:create' && e.ph === 'e');
   marks.firstChart = created ? [created.ts / 1000] : [];
   // What a long task held (user timings, and trace events over 2 ms inside it), for the failure message.
-  const contents = (t) => [...new Set(mine.filter((e) => e !== t && e.ts >= t.ts && e.ts <= t.ts + t.dur
+  // User timings are recorded on another thread id of the page's process.
+  const timings = events.filter((e) => e.pid === main.pid && e.cat === 'blink.user_timing');
+  const contents = (t) => [...new Set([...mine, ...timings].filter((e) => e !== t && e.ts >= t.ts && e.ts <= t.ts + t.dur
     && (e.cat === 'blink.user_timing' || (e.ph === 'X' && e.dur > 2000))).map((e) => (e.ph === 'X' && e.cat !== 'blink.user_timing' ? `${e.name} ${(e.dur / 1000).toFixed(0)} ms` : e.name)))].join(', ');
   const tasks = mine.filter((e) => e.name === 'RunTask' && e.ph === 'X').map((e) => {
     const cpu = (e.tdur ?? e.dur) / 1000;
@@ -245,10 +247,9 @@ test('fifty one-vs-rest models (glyphs, 50 classes): progress for each, worker m
   const top = after.reduce((m, t) => (t.cpu > m.cpu ? t : m), { cpu: 0, what: '' });
   const longest = top.cpu;
   console.log(`# 50 models: ${seen.lines.length} progress lines, worker memory ${(seen.memory / 2 ** 20).toFixed(0)} MiB, longest main-thread task after the first chart ${longest.toFixed(1)} ms of CPU (${top.what || 'no part over 2 ms'})`);
-  // The target is 50 ms, as above; with 50 models the costliest tasks are Chart.js drawing 50 lines
-  // and receiving a report of 50 models (36–51 ms measured next to a training run, 2026-12-01), so
-  // the bound keeps a margin for a busy machine.
-  assert.deepEqual(after.filter((t) => t.cpu > 60).map((t) => `${Math.round(t.cpu)} ms: ${t.what}`), [], 'main-thread tasks over 60 ms of CPU after the first chart');
+  // The issue's bound, as above: the filter grids and confusion matrices of 50 models are painted
+  // in slices of time, and a report is read in a task of its own.
+  assert.deepEqual(after.filter((t) => t.cpu > 50).map((t) => `${Math.round(t.cpu)} ms: ${t.what}`), [], 'main-thread tasks over 50 ms of CPU after the first chart');
   assertClean(assert, page);
   await page.close();
 });

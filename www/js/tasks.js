@@ -11,3 +11,19 @@ export function nextTask() {
     channel.port2.postMessage(null);
   });
 }
+
+/**
+ * Work cut into slices of about `ms` of the main thread: `due()` once the current slice has run
+ * that long, `next()` yields and starts a new one. A time, not a count of items: what an item
+ * costs depends on the machine and on how many models the run has.
+ */
+export function timeSlices(ms = 10) {
+  let start = performance.now();
+  return {
+    due: () => performance.now() - start >= ms,
+    async next() {
+      await nextTask();
+      start = performance.now();
+    },
+  };
+}

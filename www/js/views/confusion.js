@@ -2,16 +2,15 @@
 // the images behind a count are one click (or Enter) away; that is what makes a count believable.
 import { approachColor, approachLabel, isDark, orderedApproaches } from './palette.js';
 import { el } from '../dom.js';
-import { nextTask } from '../tasks.js';
+import { timeSlices } from '../tasks.js';
 import {
   clear, classNames, findingsOf, hasApproaches, imageCanvas, int, makeCaption, pct, rovingGrid,
   seedsOf, waitingText,
 } from './common.js';
 
 const MAX_IMAGES = 48;
-// Cells built or painted per main-thread task: 50 classes make 2,500 buttons per matrix, which
-// would hold the main thread for hundreds of milliseconds in one task.
-const CELLS_PER_TASK = 500;
+// Cells are built and painted a slice of time per main-thread task (`timeSlices`): 50 classes
+// make 2,500 buttons per matrix, hundreds of milliseconds in one task.
 // White to a dark slate: one sequential scale for every matrix.
 const INK = [37, 52, 94];
 
@@ -45,14 +44,12 @@ export function createView(container, ctx) {
     return `${approachLabel(a.id, report)}: true "${nameOf(names, t)}", predicted "${nameOf(names, p)}": ${int(n)} of ${int(support)} (${pct(a.confusion_rows?.[t]?.[p])})`;
   }
 
-  /** Yields to the event loop once `CELLS_PER_TASK` cells have been handled; true if stale. */
+  /** Yields to the event loop once this task has built or painted cells for a slice; true if stale. */
   function pacer(mine) {
-    let handled = 0;
-    return async (cells) => {
-      handled += cells;
-      if (handled < CELLS_PER_TASK) return false;
-      handled = 0;
-      await nextTask();
+    const slice = timeSlices();
+    return async () => {
+      if (!slice.due()) return false;
+      await slice.next();
       return mine !== generation;
     };
   }

@@ -251,16 +251,21 @@ export function createView(container, ctx) {
       if (d.kind === 'test' && d.seeds > 1) t += ` ± ${pts(d.std[item.dataIndex])} (${d.seeds} seeds)`;
       return d.kind === 'test' ? `${t} test` : t; // train and validation are in the label
     };
-    if (await drawChart('acc', accuracyDatasets(report, approaches, axis), pctAxis('accuracy'), accLabel, stale)) return;
+    let acc;
+    timed('acc:data', () => { acc = accuracyDatasets(report, approaches, axis); });
+    if (await drawChart('acc', acc, pctAxis('accuracy'), accLabel, stale)) return;
     if (await stale()) return;
     const lossAxis = {
       type: 'logarithmic', title: { display: true, text: 'loss (own objective, log scale)' },
       ticks: { callback: (v) => (LOG_TICKS.has(Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(2))) ? String(Number(v.toPrecision(2))) : '') },
     };
     const lossLabel = (item) => `${item.dataset.label}${item.dataset.kind === 'test' ? ' (test)' : ''}: ${item.parsed.y.toPrecision(3)}`;
-    if (await drawChart('loss', lossDatasets(report, approaches, axis), lossAxis, lossLabel, stale)) return;
+    let loss;
+    timed('loss:data', () => { loss = lossDatasets(report, approaches, axis); });
+    if (await drawChart('loss', loss, lossAxis, lossLabel, stale)) return;
     if (await stale()) return;
-    const members = memberDatasets(report, approaches, axis);
+    let members;
+    timed('members:data', () => { members = memberDatasets(report, approaches, axis); });
     boxes.members.box.hidden = members.length === 0;
     if (members.length) {
       const memberLabel = (item) => `${item.dataset.label}: ${pct(item.parsed.y)}`;

@@ -4,14 +4,10 @@
 // training moved them.
 import { approachColor, approachLabel, approachRank } from './palette.js';
 import { el } from '../dom.js';
-import { nextTask } from '../tasks.js';
+import { timeSlices } from '../tasks.js';
 import {
   clear, findingsOf, fixed, makeCaption, pct, rovingGrid, waitingText,
 } from './common.js';
-
-// Filter canvases painted per main-thread task (each is a getContext + putImageData, a few tenths
-// of a millisecond: 21 REF-CNNs have 168 first-layer filters, 50 one-vs-rest models 200–400).
-const CANVASES_PER_TASK = 48;
 
 const MODES = [['trained', 'trained'], ['init', 'at init'], ['change', 'change from init']];
 const VALUES = { trained: 'trained', init: 'init', change: 'change' };
@@ -153,20 +149,19 @@ export function createView(container) {
     readout.textContent = `${m.label}, filter ${f + 1}: ${what} ${fixed(lo, 3)} to ${fixed(hi, 3)} (scale ± ${fixed(current.scale, 3)})`;
   }
 
-  // With many models (50 one-vs-rest networks: hundreds of canvases), the grids are painted a
-  // slice per main-thread task; a newer report abandons the rest of an older paint.
+  // With many models (50 one-vs-rest networks: hundreds of canvases, each a getContext and a
+  // putImageData), the grids are painted a slice of time per main-thread task; a newer report
+  // abandons the rest of an older paint.
   let generation = 0;
   async function paint(models, scale) {
     const mine = ++generation;
-    let painted = 0;
+    const slice = timeSlices();
     for (const m of models) {
-      if (painted >= CANVASES_PER_TASK) {
-        painted = 0;
-        await nextTask();
+      if (slice.due()) {
+        await slice.next();
         if (mine !== generation) return;
       }
       const canvases = built.canvases.get(m.index);
-      painted += canvases.length;
       const [kh, kw] = m.shape;
       canvases.forEach((c, f) => {
         const img = filterImage(m.values, m.shape, f);
