@@ -11,9 +11,11 @@
 //! The forward tiles are MR pixels of one output row, `stride · channels` elements apart, so that
 //! a tap's broadcasts are constant offsets from one pointer; the weight-gradient tiles are
 //! consecutive taps of one kernel row, one element apart. LLVM vectorises the NB lanes natively
-//! (SSE, or AVX2 where the CPU has it); for wasm the tiles are written with `simd128` intrinsics,
-//! since LLVM's own vectorisation of them spilled in V8. No fused multiply-add, and the summation
-//! order depends only on the shapes, so native and wasm give the same bits.
+//! (SSE, or AVX2 where the CPU has it); for wasm the tiles are written with `simd128` intrinsics
+//! (two f32x4 accumulators per row, stored as whole vectors). Tiles are sized for V8, which keeps
+//! 15 vector registers and loads all of a step's broadcasts before its arithmetic. No fused
+//! multiply-add, and the summation order depends only on the shapes, so native and wasm give the
+//! same bits.
 
 use super::dense::add_row_sums;
 use super::spec::{conv_pad, LayerPlan, Padding};
@@ -33,7 +35,7 @@ struct Geometry {
     stride: usize,
     /// The taps of one kernel row, (kx, c), are `run = kernel · channels` consecutive elements of
     /// the buffer, and kernel row ky starts `ky · row` elements after the first (`row` = width ·
-    /// channels): the kernels step through a row's taps instead of looking offsets up.
+    /// channels): a weight-gradient tile is a few consecutive taps of one kernel row.
     run: usize,
     row: usize,
     /// Offset of each tap (ky, kx, c) from the pixel's top-left corner, in tap order.
@@ -499,9 +501,8 @@ unsafe fn weight_grad_tile<const P: usize>(
     acc
 }
 
-/// `weight_grad_tile` written with simd128 intrinsics, in an order that keeps one broadcast live
-/// at a time (LLVM's own vectorisation loads every broadcast first, and V8 then spills
-/// accumulators). The same multiply, then add, per lane.
+/// `weight_grad_tile` written with simd128 intrinsics: two f32x4 accumulators per tap, the same
+/// multiply, then add, per lane.
 ///
 /// # Safety
 /// As for the portable version.
@@ -742,6 +743,84 @@ fn flip_kernel(weights: &[f32], k: usize, c: usize, filters: usize, out: &mut Ve
                 for ch in 0..c {
                     out[((ky * k + kx) * filters + f) * c + ch] =
                         weights[(src_tap * c + ch) * filters + f];
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic values in [-1, 1), with exact zeros and negative zeros mixed in.
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(2_654_435_761) | 1;
+        (0..n)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                match i % 11 {
+                    3 => 0.0,
+                    7 => -0.0,
+                    _ => (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0,
+                }
+            })
+            .collect()
+    }
+
+    /// The tiled kernels give, bit for bit, the plain loops they replace: each output summed from
+    /// its first term over the taps (forward) or the pixels (weight gradient) in order, with one
+    /// multiply and one add per term. Shapes cover full and remainder tiles, phantom taps, the
+    /// specialised pixel steps and the general one, and filter counts that are not a multiple of
+    /// NB.
+    #[test]
+    fn tiled_kernels_sum_in_the_plain_order() {
+        // (batch, padded height, padded width, channels, kernel, stride, filters)
+        let shapes = [
+            (2, 32, 32, 1, 5, 1, 8),
+            (2, 18, 18, 8, 5, 1, 16),
+            (1, 18, 18, 16, 5, 1, 8),
+            (3, 9, 11, 3, 3, 2, 5),
+            (1, 7, 10, 2, 3, 1, 13),
+            (2, 6, 6, 4, 3, 1, 20),
+            (1, 5, 5, 1, 5, 1, 3),
+        ];
+        for (i, &(batch, h, w, c, k, stride, n)) in shapes.iter().enumerate() {
+            let g = Geometry::new(batch, h, w, c, k, stride);
+            let taps = g.taps.len();
+            let mut xp = values(g.batch * h * w * c, i as u32 + 1);
+            xp.resize(xp.len() + g.slack(), 0.0);
+            let weights = values(taps * n, i as u32 + 100);
+            let bias = values(n, i as u32 + 200);
+            let mut packed = Vec::new();
+            pack_columns(&weights, taps, n, &mut packed);
+            let mut out = vec![f32::NAN; g.pixels() * n];
+            conv_kernel(&g, &xp, &packed, Some(&bias), &mut out, n);
+            for (p, &base) in g.bases.iter().enumerate() {
+                for f in 0..n {
+                    let mut acc = bias[f];
+                    for (t, &off) in g.taps.iter().enumerate() {
+                        acc += xp[base + off] * weights[t * n + f];
+                    }
+                    assert_eq!(out[p * n + f].to_bits(), acc.to_bits(), "shape {i} forward");
+                }
+            }
+
+            let ldd = n.next_multiple_of(NB);
+            let dy = values(g.pixels() * ldd, i as u32 + 300);
+            let start = values(taps * n, i as u32 + 400);
+            let mut grad = start.clone();
+            weight_grad_kernel(&g, &xp, &dy, ldd, &mut grad, n);
+            for t in 0..taps {
+                for f in 0..n {
+                    let mut acc = 0.0f32;
+                    for (p, &base) in g.bases.iter().enumerate() {
+                        acc += xp[base + g.taps[t]] * dy[p * ldd + f];
+                    }
+                    let want = start[t * n + f] + acc;
+                    assert_eq!(grad[t * n + f].to_bits(), want.to_bits(), "shape {i} dW");
                 }
             }
         }
