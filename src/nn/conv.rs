@@ -181,23 +181,38 @@ with_avx2! {
     fn conv_kernel => conv_kernel_body(g: &Geometry, xp: &[f32], packed: &[f32], bias: Option<&[f32]>, out: &mut [f32], n: usize)
 }
 
-/// Pixels per forward micro-tile: 4 × NB/4 accumulators, NB/4 weight vectors, 4 broadcasts
-/// (V8 loads all of a step's broadcasts before its arithmetic) and a product take 15 of the 16
-/// vector registers of x86-64 (V8 keeps one for itself); 5 pixels spill.
+/// Pixels per forward micro-tile. In wasm: 4 × NB/4 accumulators, NB/4 weight vectors, 4
+/// broadcasts (V8 loads all of a step's broadcasts before its arithmetic) and a product take 15
+/// of the 16 vector registers of x86-64 (V8 keeps one for itself); 5 pixels spill.
+#[cfg(target_arch = "wasm32")]
 const MR: usize = 4;
+/// Natively the AVX2 build holds a pixel's NB sums in one 8-lane register: 8 pixels' accumulators,
+/// the weight vector and a broadcast fit in the 16 registers, and each weight load serves twice as
+/// many multiplies as with 4.
+#[cfg(not(target_arch = "wasm32"))]
+const MR: usize = 8;
 
-/// The most taps one weight-gradient tile holds (see `weight_grad_tile_len`).
+/// The tile lengths the weight gradient may use, the preferred first. In wasm a 5-tap tile
+/// spills a few vectors in V8, so 4 wins a tie (5 still beats computing 3 phantom taps for a
+/// 5-tap run); natively (AVX2, a tap's NB sums in one register) up to 10 taps' accumulators, the
+/// pixel's gradient row and a broadcast fit in the 16 registers, and fewer tiles win.
+#[cfg(target_arch = "wasm32")]
+const TILE_LENS: [usize; 2] = [4, 5];
+#[cfg(target_arch = "wasm32")]
 const MAX_TILE: usize = 5;
+#[cfg(not(target_arch = "wasm32"))]
+const TILE_LENS: [usize; 3] = [8, 4, 5];
+#[cfg(not(target_arch = "wasm32"))]
+const MAX_TILE: usize = 8;
 
-/// The weight gradient's tile length, 4 or 5, for `run` taps per kernel row: the one that
-/// computes the fewest phantom taps past the row's end, and 4 on a tie (a 5-tap tile spills a
-/// few vectors in V8, but beats computing 3 phantom taps for a 5-tap run).
+/// The weight gradient's tile length for `run` taps per kernel row: the one that computes the
+/// fewest phantom taps past the row's end, the first of `TILE_LENS` on a tie.
 fn weight_grad_tile_len(run: usize) -> usize {
-    if run.div_ceil(5) * 5 < run.div_ceil(4) * 4 {
-        5
-    } else {
-        4
-    }
+    let phantom = |p: usize| run.div_ceil(p) * p - run;
+    TILE_LENS
+        .into_iter()
+        .min_by_key(|&p| phantom(p))
+        .unwrap_or(4)
 }
 
 #[inline(always)]
@@ -262,7 +277,7 @@ fn conv_rows<const STEP: usize>(
         }
         // One tile of P pixels from output column ox0 of `out_row`.
         macro_rules! tile {
-            ($p:literal, $out_row:expr, $ox0:expr) => {{
+            ($p:expr, $out_row:expr, $ox0:expr) => {{
                 let (out_row, ox0) = ($out_row, $ox0);
                 let p0 = out_row * g.out_width + ox0;
                 debug_assert!(g.out_width - ox0 >= $p);
@@ -284,13 +299,24 @@ fn conv_rows<const STEP: usize>(
         let full = g.out_width / MR * MR;
         for out_row in 0..g.batch * g.out_height {
             for ox0 in (0..full).step_by(MR) {
-                tile!(4, out_row, ox0);
+                tile!(MR, out_row, ox0);
             }
             match g.out_width - full {
                 0 => {}
                 1 => tile!(1, out_row, full),
                 2 => tile!(2, out_row, full),
+                #[cfg(target_arch = "wasm32")]
                 _ => tile!(3, out_row, full),
+                #[cfg(not(target_arch = "wasm32"))]
+                3 => tile!(3, out_row, full),
+                #[cfg(not(target_arch = "wasm32"))]
+                4 => tile!(4, out_row, full),
+                #[cfg(not(target_arch = "wasm32"))]
+                5 => tile!(5, out_row, full),
+                #[cfg(not(target_arch = "wasm32"))]
+                6 => tile!(6, out_row, full),
+                #[cfg(not(target_arch = "wasm32"))]
+                _ => tile!(7, out_row, full),
             }
         }
     }
@@ -432,7 +458,12 @@ fn weight_grad_kernel_body(
     );
     match tile {
         4 => weight_grad_tiles::<4>(g, xp, dy, ldd, grad, n),
-        _ => weight_grad_tiles::<MAX_TILE>(g, xp, dy, ldd, grad, n),
+        5 => weight_grad_tiles::<5>(g, xp, dy, ldd, grad, n),
+        #[cfg(not(target_arch = "wasm32"))]
+        8 => weight_grad_tiles::<8>(g, xp, dy, ldd, grad, n),
+        #[cfg(not(target_arch = "wasm32"))]
+        10 => weight_grad_tiles::<10>(g, xp, dy, ldd, grad, n),
+        _ => unreachable!("tile lengths are TILE_LENS"),
     }
 }
 
@@ -786,6 +817,7 @@ mod tests {
             (1, 7, 10, 2, 3, 1, 13),
             (2, 6, 6, 4, 3, 1, 20),
             (1, 5, 5, 1, 5, 1, 3),
+            (1, 19, 19, 1, 5, 1, 8),
         ];
         for (i, &(batch, h, w, c, k, stride, n)) in shapes.iter().enumerate() {
             let g = Geometry::new(batch, h, w, c, k, stride);
