@@ -80,9 +80,13 @@ test('<ovr-lab> from another origin, under a strict CSP and hostile page styles:
   assert.deepEqual(props.approaches.sort(), ['ovr', 'shared']);
 
   // The page's styles hide every div, table and canvas of the page; the lab's, in its shadow
-  // root, are drawn anyway, and its own styles (its buttons') do not reach the page.
-  const look = await page.evaluate(() => {
+  // root, are drawn anyway, and its own styles (its buttons') do not reach the page. The panels
+  // off screen are skipped by the renderer (content-visibility: auto) and may measure 0 until
+  // scrolled to, so the second lab is brought into view first, as a reader would.
+  const look = await page.evaluate(async () => {
     const root = document.getElementById('second').shadowRoot;
+    root.querySelector('.lab-summary').scrollIntoView();
+    await new Promise((r) => globalThis.requestAnimationFrame(() => globalThis.requestAnimationFrame(r)));
     const box = (sel) => {
       const e = root.querySelector(sel);
       return e ? { height: e.getBoundingClientRect().height, display: globalThis.getComputedStyle(e).display, color: globalThis.getComputedStyle(e).color } : null;
