@@ -4,11 +4,12 @@
 
 use crate::data::Dataset;
 use crate::error::Error;
+use crate::experiment::analysis::{self, TakenLooks};
 use crate::experiment::config::{Config, Mode};
 use crate::experiment::models::{InputInfo, ModelSet};
 use crate::experiment::report::DatasetInfo;
 use crate::experiment::session::{Progress, Run, RunSession};
-use crate::experiment::{self, Trainer};
+use crate::experiment::{self, ModelResult, Trainer};
 use wasm_bindgen::prelude::*;
 
 /// Runs when the module is instantiated: panics reach the console with their message and the
@@ -197,6 +198,24 @@ impl Jobs {
         })
     }
 
+    /// The looks the analyses will take at a finished model (its result as JSON text, as the
+    /// report worker records it, so both hold the same bits): `{meta, floats, count}` for
+    /// `Session.add_looks`, or null when there are none (see `analysis::looks_at`).
+    pub fn looks_at(&self, result: &str) -> Result<JsValue, JsValue> {
+        let m: ModelResult = serde_json::from_str(result).map_err(|e| input("model result", e))?;
+        let taken = analysis::looks_at(&self.run, &m).map_err(err)?;
+        if taken.is_empty() {
+            return Ok(JsValue::NULL);
+        }
+        let (meta, floats) = taken.to_parts();
+        let out = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&out, &k.into(), &v).map(|_| ());
+        set("meta", meta.into())?;
+        set("floats", js_sys::Float32Array::from(&floats[..]).into())?;
+        set("count", taken.len().into())?;
+        Ok(out.into())
+    }
+
     /// A trainer for job `index`.
     pub fn trainer(&self, index: usize) -> Result<JobRunner, JsValue> {
         Ok(JobRunner {
@@ -321,10 +340,11 @@ impl Session {
         self.session.analyse().map_err(err)
     }
 
-    /// Takes one look the analyses will need at a finished model while others still train (the
-    /// page calls it while a worker has no job left); whether it took one.
-    pub fn prepare_one(&mut self) -> Result<bool, JsValue> {
-        self.session.prepare_one().map_err(err)
+    /// Keeps the looks a training worker took at a finished model (`Jobs.looks_at`'s `meta` and
+    /// `floats`), recorded before; the analyses at the end take only the others.
+    pub fn add_looks(&mut self, meta: &str, floats: &[f32]) -> Result<(), JsValue> {
+        let taken = TakenLooks::from_parts(meta, floats).map_err(err)?;
+        self.session.add_looks(taken).map_err(err)
     }
 
     /// The results document as JSON text.

@@ -3,6 +3,7 @@
 mod common;
 
 use ovr_lab::data::{load_file, Dataset};
+use ovr_lab::experiment::analysis::{self, TakenLooks};
 use ovr_lab::experiment::config::Arch;
 use ovr_lab::experiment::{self, Approach, Config, Report, RunSession};
 use std::path::Path;
@@ -118,6 +119,7 @@ fn same_config_and_seed_give_identical_json() {
             a.train_seconds = 0.0;
             a.samples_per_s = 0.0;
         }
+        r.train_seconds = 0.0;
         serde_json::to_string(&r).unwrap()
     };
     let data = raw("digits8x8", cfg.seed);
@@ -201,10 +203,11 @@ fn results_of_diverged_models_survive_a_json_round_trip() {
     assert_eq!(back.status, result.status);
 }
 
-/// The page looks at finished models while the last ones train (`prepare_one`); the analyses
-/// that end the run must come out the same, bit for bit, as when every look is taken at the end.
+/// The page's training workers look at each model as it finishes (`looks_at`) and the report
+/// worker keeps the looks (`add_looks`); the analyses that end the run must come out the same, bit
+/// for bit, as when every look is taken at the end.
 #[test]
-fn looks_taken_ahead_give_the_same_analyses() {
+fn looks_taken_by_the_workers_give_the_same_analyses() {
     let cfg = Config {
         dataset: "mnist28".into(),
         approaches: vec![Approach::Shared, Approach::Ovr, Approach::Trunk],
@@ -219,22 +222,67 @@ fn looks_taken_ahead_give_the_same_analyses() {
     let mut ahead = RunSession::new(cfg.clone(), &data, None).unwrap();
     let mut looks = 0;
     for r in at_end.results() {
-        ahead.record(r.clone()).unwrap();
-        while ahead.prepare_one().unwrap() {
-            looks += 1;
-        }
+        // As the page does: the result travels as JSON text to both workers.
+        let text = serde_json::to_string(r).unwrap();
+        let taken = analysis::looks_at(ahead.run(), &serde_json::from_str(&text).unwrap()).unwrap();
+        let unrecorded = taken.is_empty() || ahead.add_looks(clone(&taken)).is_err();
+        assert!(unrecorded, "looks at a model not yet recorded are refused");
+        ahead.record(serde_json::from_str(&text).unwrap()).unwrap();
+        looks += taken.len();
+        ahead.add_looks(clone(&taken)).unwrap();
     }
     // Shared: 2 probes and 2 Gram looks; 10 one-vs-rest models: a probe and 2 Gram looks each
     // minus the cached trained Grams; trunk; next-seed twins and floor. At least the probes.
-    assert!(looks >= 12, "{looks} looks taken ahead");
-    assert!(
-        !ahead.prepare_one().unwrap(),
-        "nothing to prepare in a complete run"
-    );
+    assert!(looks >= 12, "{looks} looks taken by the workers");
     ahead.analyse().unwrap();
     let json = |s: &RunSession| serde_json::to_string(&s.report()).unwrap();
     let (a, b) = (json(&at_end), json(&ahead));
     assert!(a.contains("\"representations\":{"), "the run has CKA");
     assert!(a.contains("\"transfer\":{"), "and the probe");
     assert_eq!(a, b);
+
+    // And the analyses do read the carried looks: a probe score altered on its way changes the
+    // report.
+    let mut altered = RunSession::new(cfg.clone(), &data, None).unwrap();
+    for r in at_end.results() {
+        altered.record(r.clone()).unwrap();
+        let (meta, floats) = analysis::looks_at(altered.run(), r).unwrap().to_parts();
+        let mut meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+        for p in meta["probes"].as_array_mut().unwrap() {
+            p["accuracy"] = 0.5f64.to_bits().into();
+        }
+        let taken = TakenLooks::from_parts(&meta.to_string(), &floats).unwrap();
+        altered.add_looks(taken).unwrap();
+    }
+    altered.analyse().unwrap();
+    assert_ne!(json(&altered), a, "the carried probe scores were not used");
+}
+
+/// Through the two parts a Worker message carries, as the page sends them.
+fn clone(t: &TakenLooks) -> TakenLooks {
+    let (meta, floats) = t.to_parts();
+    TakenLooks::from_parts(&meta, &floats).unwrap()
+}
+
+#[test]
+fn the_runs_training_time_counts_every_model_it_trained() {
+    // One seed of `shared` also trains the noise-floor model, which no approach reports: the
+    // run's total must count it, or a benchmark set against it undercounts the engine's work.
+    let cfg = Config {
+        dataset: "digits8x8".into(),
+        arch: Arch::Tiny,
+        approaches: vec![Approach::Shared],
+        epochs: 1,
+        ..Config::default()
+    };
+    let start = std::time::Instant::now();
+    let now = move || start.elapsed().as_secs_f64();
+    let mut s = RunSession::new(cfg.clone(), &raw("digits8x8", cfg.seed), None).unwrap();
+    experiment::run_all(&mut s, 1, &now, &|_, _| {}).unwrap();
+    let report = s.report();
+    assert_eq!(s.results().len(), 2, "shared and the noise-floor model");
+    let each: Vec<f64> = s.results().iter().map(|r| r.train_seconds).collect();
+    assert!(each.iter().all(|&t| t > 0.0), "{each:?}");
+    assert_eq!(report.train_seconds, each.iter().sum::<f64>());
+    assert_eq!(report.approaches["shared"].train_seconds, each[0]);
 }

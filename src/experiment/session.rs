@@ -3,7 +3,7 @@
 //! threads; the page keeps one in its report worker (the training workers build the same `Run`
 //! to make their trainers).
 
-use super::analysis::{self, LookCache};
+use super::analysis::{self, LookCache, TakenLooks};
 use super::approach::{plan, ModelPlan};
 use super::config::{Approach, Config};
 use super::models::{InputInfo, ModelSet};
@@ -97,7 +97,7 @@ pub struct RunSession {
     results: Vec<ModelResult>,
     analyses: Analyses,
     analysed: bool,
-    /// Looks at finished models taken ahead of the end (`prepare_one`), used by `analyse`.
+    /// Looks at finished models taken ahead of the end (`add_looks`), used by `analyse`.
     looks: RefCell<LookCache>,
 }
 
@@ -195,13 +195,24 @@ impl RunSession {
         Ok(())
     }
 
-    /// Takes one look the analyses will need at a finished model while others still train;
-    /// whether it took one (see `analysis::prepare_one`).
-    pub fn prepare_one(&mut self) -> Result<bool> {
-        if self.analysed || self.is_complete() {
-            return Ok(false);
+    /// Keeps the looks a training worker took at a finished model (`analysis::looks_at`), for the
+    /// analyses at the end. Refused unless every look is at a model this session has recorded as
+    /// finished, with Gram matrices of the size this run's analyses compare.
+    pub fn add_looks(&mut self, taken: TakenLooks) -> Result<()> {
+        for index in taken.indices() {
+            let finished = self
+                .results
+                .binary_search_by_key(&index, |r| r.plan.index)
+                .is_ok_and(|at| self.results[at].status != ModelStatus::Training);
+            if !finished {
+                return Err(Error::Input(format!(
+                    "looks at job {index}, which has not finished in this run"
+                )));
+            }
         }
-        analysis::prepare_one(&self.run, &self.results, &self.rates(), &self.looks)
+        taken.check_side(analysis::looks::cka_images(&self.run))?;
+        self.looks.get_mut().absorb(taken);
+        Ok(())
     }
 
     pub fn report(&self) -> Report {

@@ -111,11 +111,7 @@ export class WorkerPool {
   feed(slot) {
     const run = this.run;
     if (!run || !slot.ready || slot.task !== null) return;
-    if (run.queue.length === 0) {
-      // A worker with no job left while others train: the run may use the spare core.
-      if (run.left > 0) run.handlers.idle?.();
-      return;
-    }
+    if (run.queue.length === 0) return;
     const index = run.queue.shift();
     slot.task = index;
     slot.lastSeen = performance.now();

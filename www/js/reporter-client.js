@@ -65,8 +65,8 @@ export function createReporter(workerUrlFor) {
     record: (run, json) => call('record', { run, json }),
     /** The results document as JSON text. */
     report: (run) => call('report', { run }),
-    /** Takes one look the analyses will need at a finished model; resolves with `{took, ms}`. */
-    prepare: (run) => call('prepare', { run }),
+    /** Keeps the looks a training worker took at a recorded model (its floats are moved). */
+    addLooks: (run, meta, floats) => call('looks', { run, meta, floats }, [floats.buffer]),
     /** Runs the analyses of a complete run; resolves with `{ms}` they took in the worker. */
     analyse: (run) => call('analyse', { run }),
     /** The models file (JSON text) of the models that answer drawings. */

@@ -5,8 +5,7 @@
 //   init {run, config, data, file, oodData, oodFile}  → {jobs, dataset, testLabels}
 //   record {run, json}          a model's snapshot or final result, once as it arrives → null
 //   report {run}                → the results document as JSON text
-//   prepare {run}               one look the analyses will need at a finished model, taken while
-//                               others train → {took, ms}
+//   looks {run, meta, floats}   the looks a training worker took at a recorded model → null
 //   analyse {run}               the analyses of a complete run (seconds) → {ms}
 //   models {}                   → the models file (JSON text) of the models that answer drawings
 //   count {}                    → how many models answer drawings
@@ -49,10 +48,9 @@ const handlers = {
   report(engine, { run }) {
     return { value: current(run).report_json() };
   },
-  prepare(engine, { run }) {
-    const started = performance.now();
-    const took = current(run).prepare_one();
-    return { value: { took, ms: performance.now() - started } };
+  looks(engine, { run, meta, floats }) {
+    current(run).add_looks(meta, floats);
+    return { value: null };
   },
   analyse(engine, { run }) {
     const started = performance.now();

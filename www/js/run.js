@@ -166,11 +166,7 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
         record(current, result);
         moved(index, 1);
         scheduleRedraw();
-        if (current.idle) prepareAhead(current);
-      },
-      idle() {
-        current.idle = true;
-        prepareAhead(current);
+        if (msg.looks) keepLooks(current, msg.looks);
       },
       retry(index, message) {
         current.failures.push(`${jobs[index].label}: the worker failed (${message}); retrying once`);
@@ -203,29 +199,15 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
   }
 
   /**
-   * Once a worker has no job left, the report worker uses the spare core to take the looks the
-   * analyses will need at the models already finished (one look per message, so that results and
-   * reports are not held up behind them); the analyses at the end then only take the rest.
+   * The looks the analyses will take at a model, taken by its worker as it finished (on a core
+   * that would otherwise wait for the report worker at the end): kept by the report worker after the
+   * model's result. One the worker could not take is taken at the end.
    */
-  async function prepareAhead(current) {
-    if (current.preparing) {
-      current.prepareAgain = true;
-      return;
-    }
-    current.preparing = true;
-    try {
-      do {
-        current.prepareAgain = false;
-        while (running === current && !current.paused && !current.stopRequested) {
-          const { took, ms } = await reporter.prepare(current.key);
-          if (!took) break;
-          performance.measure('ovr-lab:prepare', { start: performance.now() - ms, duration: ms });
-        }
-      } while (current.prepareAgain && running === current);
-    } catch {
-      // Nothing lost: the analyses at the end take every look not taken here, and say if they fail.
-    }
-    current.preparing = false;
+  function keepLooks(current, { meta, floats, ms }) {
+    performance.measure('ovr-lab:looks', { start: performance.now() - ms, duration: ms });
+    reporter.addLooks(current.key, meta, floats).catch(() => {
+      // Nothing lost: the analyses at the end take every look not kept here.
+    });
   }
 
   /** The analyses of a complete run, in the report worker (seconds; the page stays responsive). */
@@ -324,7 +306,6 @@ export function createRunner({ engine, pool, reporter, sources, progress, ui, dr
     running.pausedFor += performance.now() - running.pauseStarted;
     running.paused = false;
     pool.resume();
-    if (running.idle) prepareAhead(running);
     ui.setPaused(false);
     updateProgress();
     emit('resumed');

@@ -1,5 +1,6 @@
 // One training worker trains one model at a time. Messages in: run, pause, resume. Messages out:
-// {type: 'ready' | 'progress' | 'epoch' | 'result' | 'error', job, index, ...}. `job` identifies
+// {type: 'ready' | 'progress' | 'epoch' | 'result' | 'error', job, index, ...}; a result carries
+// the looks the analyses will take at the model, when there are any. `job` identifies
 // the run, so that the page ignores messages of a run it has cancelled (the pool cancels a run by
 // terminating the workers busy with it). The engine's `Jobs` holds the run's prepared data and
 // plan (made once per run and worker); each job is a `JobRunner` advanced a few batches at a time.
@@ -32,6 +33,22 @@ function filtersOf(runner) {
   return { filters: runner.filters(), filterShape: Array.from(runner.filter_shape()) };
 }
 
+/**
+ * The looks the analyses will take at a finished model (`Jobs.looks_at`: its Gram matrices, its
+ * transfer probe), taken here while the model's data is at hand, so that the analyses at the end,
+ * on one core, only take the rest: `{meta, floats, count, ms}`, or null. One that fails is taken
+ * at the end instead, where a failure is reported.
+ */
+function looksAt(result) {
+  const started = performance.now();
+  try {
+    const looks = jobs.looks_at(result);
+    return looks && { ...looks, ms: performance.now() - started };
+  } catch {
+    return null;
+  }
+}
+
 async function run({ job, index, config, data, file, key }) {
   let runner = null;
   try {
@@ -58,7 +75,9 @@ async function run({ job, index, config, data, file, key }) {
       if (progress.done) {
         const { filters, filterShape } = filtersOf(runner);
         const result = runner.finish_json(active / 1000);
-        post({ type: 'result', job, index, progress, result, filters, filterShape, memory: wasmMemoryBytes() }, [filters.buffer]);
+        const looks = looksAt(result);
+        const transfer = looks ? [filters.buffer, looks.floats.buffer] : [filters.buffer];
+        post({ type: 'result', job, index, progress, result, looks, filters, filterShape, memory: wasmMemoryBytes() }, transfer);
         return;
       }
       if (progress.epoch_loss !== undefined && progress.epoch_loss !== null) {

@@ -1,8 +1,8 @@
 //! One look at each network: a single forward pass over the probe's test images gives both the
 //! centred Gram matrices CKA compares (on the first `probe_size` of them) and the penultimate
 //! features the transfer probe scores. Looks are cached per network, so a model that both
-//! analyses use is run once; the cache is the run session's, so that the models which finish
-//! early can be looked at while the last ones still train (`super::prepare_one`).
+//! analyses use is run once; the cache is the run session's, so that the looks a training worker
+//! took at its model as it finished (`super::looks_at`) are not taken again at the end.
 
 use super::cka::centred_gram;
 use super::features::{images, layer_features, representation_layers, Picker};
@@ -13,6 +13,11 @@ use crate::nn::Network;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+
+/// How many test images CKA compares the models on: its Gram matrices are this square.
+pub fn cka_images(run: &crate::experiment::session::Run) -> usize {
+    run.config.probe_size.min(run.data.test.count())
+}
 
 /// Test images the transfer probe is scored on, and training images it is fit on (at most).
 pub const PROBE_TEST: usize = 1000;
@@ -26,7 +31,7 @@ pub type Grams = Vec<Vec<f32>>;
 /// is the same, bit for bit, as one made at the end.
 #[derive(Default)]
 pub struct LookCache {
-    grams: HashMap<(usize, bool), Rc<Grams>>,
+    pub(super) grams: HashMap<(usize, bool), Rc<Grams>>,
     pub(super) probes: HashMap<(usize, bool), ProbeScore>,
 }
 
@@ -37,10 +42,6 @@ impl LookCache {
             self.grams.remove(&(index, init));
             self.probes.remove(&(index, init));
         }
-    }
-
-    pub fn has_grams(&self, index: usize, init: bool) -> bool {
-        self.grams.contains_key(&(index, init))
     }
 }
 
@@ -59,7 +60,7 @@ pub struct Looks<'a> {
 impl<'a> Looks<'a> {
     pub fn new(pick: &'a Picker<'a>, cache: &'a RefCell<LookCache>) -> Self {
         let d = &pick.run.data;
-        let n_cka = pick.run.config.probe_size.min(d.test.count());
+        let n_cka = cka_images(pick.run);
         let n_probe = PROBE_TEST.min(d.test.count());
         let n_test = n_cka.max(n_probe);
         Looks {

@@ -8,11 +8,13 @@ pub mod looks;
 pub mod ood;
 pub mod probe;
 pub mod representations;
+pub mod taken;
 pub mod transfer;
 
 pub use looks::LookCache;
 pub use ood::{Ood, OodScores};
 pub use representations::Representations;
+pub use taken::TakenLooks;
 pub use transfer::Transfer;
 
 use super::config::{Approach, Arch};
@@ -27,7 +29,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// Runs every analysis the configuration asks for. `rates` is each approach's reported rate;
-/// `cache` holds the looks already made (`prepare_one`) and keeps those made now.
+/// `cache` holds the looks already made (`looks_at`) and keeps those made now.
 pub fn analyse(
     run: &Run,
     results: &[ModelResult],
@@ -93,36 +95,33 @@ fn needs(run: &Run, pick: &Picker, m: &ModelResult) -> Vec<Need> {
     out
 }
 
-/// Takes one look the analyses will need at a model that has finished, before the run is
-/// complete, so that the time the last models train on fewer workers than there are is not
-/// wasted. Returns whether it took one (false: nothing to do until another model finishes).
-/// With a learning-rate grid, which models are analysed is known only at the end: nothing then.
-pub fn prepare_one(
-    run: &Run,
-    results: &[ModelResult],
-    rates: &BTreeMap<Approach, f32>,
-    cache: &RefCell<LookCache>,
-) -> Result<bool> {
-    if run.config.rates().len() != 1 {
-        return Ok(false);
+/// Takes, at finished model `m` alone, every look the analyses will take at it: where it trained
+/// (the page's training Worker holds the run's data), so that the analyses at the end, on one
+/// core, find them in the report worker's cache (`LookCache::absorb`) and take only the rest. A
+/// model's looks depend only on its weights and the run: the same bits as taken at the end. With
+/// a learning-rate grid, which models are analysed is known only at the end: none then.
+pub fn looks_at(run: &Run, m: &ModelResult) -> Result<TakenLooks> {
+    let finished = m.status != ModelStatus::Training && !m.weights.is_empty();
+    if run.config.rates().len() != 1 || !finished {
+        return Ok(TakenLooks::default());
     }
-    let pick = Picker::new(run, results, rates);
-    let looks = Looks::new(&pick, cache);
-    let done = |m: &ModelResult| m.status != ModelStatus::Training && !m.weights.is_empty();
-    for m in results.iter().filter(|m| done(m)) {
-        for need in needs(run, &pick, m) {
-            let key = m.plan.index;
-            match need {
-                Need::Probe { init } if !cache.borrow().probes.contains_key(&(key, init)) => {
-                    transfer::score(run, &looks, m, init, &transfer::ProbeTrain::new(run))?;
-                }
-                Need::Grams { init } if !cache.borrow().has_grams(key, init) => {
-                    looks.grams(m, init)?;
-                }
-                _ => continue,
+    // The only rate is every approach's reported rate; `m` is the only result the picker sees,
+    // which is enough to tell which looks the analyses will take at it.
+    let rates = BTreeMap::from([(m.plan.approach, m.plan.lr)]);
+    let results = std::slice::from_ref(m);
+    let pick = Picker::new(run, results, &rates);
+    let cache = RefCell::new(LookCache::default());
+    let looks = Looks::new(&pick, &cache);
+    for need in needs(run, &pick, m) {
+        match need {
+            Need::Probe { init } => {
+                transfer::score(run, &looks, m, init, &transfer::ProbeTrain::new(run))?;
             }
-            return Ok(true);
+            Need::Grams { init } => {
+                looks.grams(m, init)?;
+            }
         }
     }
-    Ok(false)
+    drop(looks);
+    Ok(cache.into_inner().taken())
 }

@@ -100,6 +100,11 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Every model has finished.
     pub complete: bool,
+    /// Wall seconds every model of the run spent training, summed: every seed, every rate of a
+    /// grid and the noise-floor model, which the approaches' own `train_seconds` leave out. What
+    /// the run cost the engine (`make bench` sets the page's time against it).
+    #[serde(default)]
+    pub train_seconds: f64,
 }
 
 /// The analyses that need every model's final weights.
@@ -152,6 +157,7 @@ pub fn assemble(run: &Run, results: &[ModelResult], analyses: &Analyses) -> Repo
         ood: analyses.ood.clone(),
         findings: BTreeMap::new(),
         notes: notes(run),
+        train_seconds: results.iter().map(|r| r.train_seconds).sum(),
     };
     report.findings = findings::findings(&report);
     report
