@@ -26,7 +26,7 @@ K5=1,3,9,13,34
 K10=1,3,9,13,24,27,34,43,50,53
 K20=1,2,3,4,9,13,16,17,19,22,23,24,25,27,34,42,43,48,50,53
 K50=0,1,2,3,4,5,6,8,9,10,11,12,13,14,15,16,17,18,19,21,22,23,24,25,26,27,28,29,30,31,33,34,35,36,37,38,39,40,42,43,44,45,46,47,48,49,50,51,53,54
-SWEEP="--dataset glyphs --approaches shared,ovr,trunk --train_per_class 100 --epochs 3 --seeds 3 --probe_size 0"
+SWEEP="--dataset glyphs --train_per_class 100 --epochs 3 --seeds 3 --probe_size 0"
 
 # name | settings (the CLI flags are the settings' URL names)
 FIGURES=(
@@ -44,12 +44,28 @@ FIGURES=(
   "animals-filters-same|--dataset animals28 --approaches shared,ovr --init same $CONVERGED --seeds 1"
   # Calibration and images from another dataset.
   "mnist-ood|--dataset mnist28 --approaches shared,ovr,trunk --ood_dataset fashion28 --epochs 3 --seeds 3 --probe_size 0"
-  # Many classes.
-  "glyphs-k2|$SWEEP --classes $K2"
-  "glyphs-k5|$SWEEP --classes $K5"
-  "glyphs-k10|$SWEEP --classes $K10"
-  "glyphs-k20|$SWEEP --classes $K20"
-  "glyphs-k50|$SWEEP --classes $K50"
+  # Many classes: the question's contestants; the ensemble control (K shared networks); one-vs-rest
+  # with each imbalance remedy. Each run has the shared baseline (the same model in all four).
+  "glyphs-k2|$SWEEP --approaches shared,ovr,trunk --classes $K2"
+  "glyphs-k5|$SWEEP --approaches shared,ovr,trunk --classes $K5"
+  "glyphs-k10|$SWEEP --approaches shared,ovr,trunk --classes $K10"
+  "glyphs-k20|$SWEEP --approaches shared,ovr,trunk --classes $K20"
+  "glyphs-k50|$SWEEP --approaches shared,ovr,trunk --classes $K50"
+  "glyphs-k2-ensemble|$SWEEP --approaches shared,shared-ensemble --classes $K2"
+  "glyphs-k5-ensemble|$SWEEP --approaches shared,shared-ensemble --classes $K5"
+  "glyphs-k10-ensemble|$SWEEP --approaches shared,shared-ensemble --classes $K10"
+  "glyphs-k20-ensemble|$SWEEP --approaches shared,shared-ensemble --classes $K20"
+  "glyphs-k50-ensemble|$SWEEP --approaches shared,shared-ensemble --classes $K50"
+  "glyphs-k2-weight|$SWEEP --approaches shared,ovr --balance weight --classes $K2"
+  "glyphs-k5-weight|$SWEEP --approaches shared,ovr --balance weight --classes $K5"
+  "glyphs-k10-weight|$SWEEP --approaches shared,ovr --balance weight --classes $K10"
+  "glyphs-k20-weight|$SWEEP --approaches shared,ovr --balance weight --classes $K20"
+  "glyphs-k50-weight|$SWEEP --approaches shared,ovr --balance weight --classes $K50"
+  "glyphs-k2-batches|$SWEEP --approaches shared,ovr --balance batches --classes $K2"
+  "glyphs-k5-batches|$SWEEP --approaches shared,ovr --balance batches --classes $K5"
+  "glyphs-k10-batches|$SWEEP --approaches shared,ovr --balance batches --classes $K10"
+  "glyphs-k20-batches|$SWEEP --approaches shared,ovr --balance batches --classes $K20"
+  "glyphs-k50-batches|$SWEEP --approaches shared,ovr --balance batches --classes $K50"
   # Headline: shared against one-vs-rest, each tuned and trained to convergence, five paired seeds.
   "animals-headline|--dataset animals28 --approaches shared,ovr $TUNED --seeds 5"
   "mnist-headline|--dataset mnist28 --approaches shared,ovr $CONVERGED --seeds 5 --probe_size 0"
@@ -96,10 +112,10 @@ for entry in "${FIGURES[@]}"; do
   echo "   ${seconds%.*} s" >&2
 done
 
-# The class sweep, from the five glyph documents.
+# The class sweep, from the glyph documents (four per K).
 if selected glyphs-sweep || [ ${#want[@]} -eq 0 ]; then
-  cmd="ovr-lab sweep --json www/figures/glyphs-sweep.json www/figures/glyphs-k{2,5,10,20,50}.json"
+  cmd="ovr-lab sweep --json www/figures/glyphs-sweep.json www/figures/glyphs-k{2,5,10,20,50}{,-ensemble,-weight,-batches}.json"
   start=$(date +%s.%N)
-  "$BIN" sweep --json "$OUT/glyphs-sweep.json" "$OUT"/glyphs-k{2,5,10,20,50}.json
+  "$BIN" sweep --json "$OUT/glyphs-sweep.json" "$OUT"/glyphs-k{2,5,10,20,50}{,-ensemble,-weight,-batches}.json
   record glyphs-sweep "$cmd" "$(echo "$(date +%s.%N) - $start" | bc)"
 fi

@@ -178,8 +178,16 @@ fn a_class_sweep_reads_one_document_per_k_and_extrapolates_the_cost() {
     let dir = std::env::temp_dir().join(format!("ovr-lab-sweep-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut docs = Vec::new();
-    for k in ["3", "2"] {
-        let json = dir.join(format!("k{k}.json"));
+    // K = 3, K = 3 with the ensemble control (its shared model is the plain run's), K = 2 with the
+    // weighted loss (its row's third cell), K = 2, and K = 2 trained longer.
+    for (k, balance, approaches, epochs) in [
+        ("3", "none", "shared,ovr", "1"),
+        ("3", "none", "shared,shared-ensemble", "1"),
+        ("2", "weight", "shared,ovr", "1"),
+        ("2", "none", "shared,ovr", "1"),
+        ("2", "none", "shared,ovr", "2"),
+    ] {
+        let json = dir.join(format!("k{k}-{balance}-{approaches}-{epochs}.json"));
         let (code, _, err) = cli(&[
             "run",
             "--dataset",
@@ -191,9 +199,11 @@ fn a_class_sweep_reads_one_document_per_k_and_extrapolates_the_cost() {
             "--arch",
             "tiny",
             "--approaches",
-            "shared,ovr",
+            approaches,
+            "--balance",
+            balance,
             "--epochs",
-            "1",
+            epochs,
             "--probe_size",
             "0",
             "-q",
@@ -205,9 +215,18 @@ fn a_class_sweep_reads_one_document_per_k_and_extrapolates_the_cost() {
     }
     let out = dir.join("sweep.json");
     let mut args = vec!["sweep", "--json", out.to_str().unwrap()];
-    args.extend(docs.iter().map(String::as_str));
+    args.extend(docs[..4].iter().map(String::as_str));
     let (code, text, err) = cli(&args);
     assert_eq!(code, 0, "{err}");
+    // A longer run of the same K gives other results for the same cells: refused.
+    let mut longer = args.clone();
+    longer.push(&docs[4]);
+    let (code, _, err) = cli(&longer);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("two documents for K = 2 give shared with different results"),
+        "{err}"
+    );
     assert!(text.contains("K = 1000 ovr"), "{text}");
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -218,6 +237,33 @@ fn a_class_sweep_reads_one_document_per_k_and_extrapolates_the_cost() {
         .map(|r| r["k"].as_u64().unwrap())
         .collect();
     assert_eq!(ks, vec![2, 3], "sorted by K");
+    let cells = |i: usize, f: &str| -> Vec<String> {
+        s["rows"][i]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[f].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The remedy's run adds its one-vs-rest cell (its shared model is the plain run's).
+    assert_eq!(cells(0, "approach"), ["shared", "ovr", "ovr+weight"]);
+    assert!(cells(0, "label")[2].ends_with(", weighted loss"));
+    assert!(
+        s["rows"][0]["cells"][2]["verdict"].is_string(),
+        "against its own shared"
+    );
+    assert_eq!(cells(1, "approach"), ["shared", "ovr", "shared-ensemble"]);
+    let extrapolated: Vec<&str> = s["extrapolations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["approach"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        extrapolated,
+        ["shared", "ovr", "shared-ensemble"],
+        "from the largest K's plain runs"
+    );
     let ovr = s["extrapolations"]
         .as_array()
         .unwrap()

@@ -1,9 +1,11 @@
 //! Many classes: accuracy and cost of each approach as the number of classes K grows, read from
-//! one results document per K, and the cost of K = 1000 one-vs-rest models extrapolated from the
-//! measured per-model cost (and said to be an extrapolation).
+//! the results documents of each K, and the cost of K = 1000 one-vs-rest models extrapolated from
+//! the measured per-model cost (and said to be an extrapolation). A K may have several documents:
+//! runs with an imbalance remedy (`balance`) add their per-class approaches' cells under the
+//! remedy's name (`ovr+weight`), each compared with its own run's baseline.
 
 use super::approach::architecture;
-use super::config::{Approach, Budget};
+use super::config::{Approach, Balance, Budget};
 use super::report::Report;
 use super::stats::Verdict;
 use crate::error::{Error, Result};
@@ -23,6 +25,10 @@ pub struct SweepCell {
     pub train_flops: f64,
     /// Training wall time summed over the approach's models (one core), mean over seeds.
     pub train_seconds: f64,
+    /// Models (over every seed) whose output stopped depending on the input, and models whose
+    /// loss or weights became infinite.
+    pub collapsed: usize,
+    pub diverged: usize,
     /// Against the run's baseline, by the comparison rule (null for the baseline).
     pub difference: Option<f64>,
     pub interval: Option<[f64; 2]>,
@@ -61,12 +67,38 @@ pub struct Sweep {
     pub extrapolations: Vec<Extrapolation>,
 }
 
+/// The same accuracies from the same seeds (the wall time is measured, so it may differ).
+fn same_results(a: &SweepCell, b: &SweepCell) -> bool {
+    a.test_accuracy == b.test_accuracy
+        && a.test_accuracy_std == b.test_accuracy_std
+        && a.seeds == b.seeds
+        && a.models == b.models
+}
+
+/// The id and label of approach `id`'s cell in `r`: plain, or with the run's imbalance remedy when
+/// it changes the approach's models; None when the remedy leaves them as in the plain run (shared:
+/// the same model, bit for bit, as without a remedy).
+fn cell_name(r: &Report, id: &str, label: &str) -> Option<(String, String)> {
+    let approach = Approach::from_id(id)?;
+    let changed = match r.config.balance {
+        Balance::None => return Some((id.into(), label.into())),
+        Balance::Weight => !approach.softmax(),
+        Balance::Batches => approach == Approach::Ovr,
+    };
+    let (suffix, words) = match r.config.balance {
+        Balance::Weight => ("weight", "weighted loss"),
+        _ => ("batches", "balanced batches"),
+    };
+    changed.then(|| (format!("{id}+{suffix}"), format!("{label}, {words}")))
+}
+
 fn cell(r: &Report, id: &str) -> Option<SweepCell> {
     let a = r.approaches.get(id)?;
+    let (name, label) = cell_name(r, id, &a.label)?;
     let c = r.comparisons.iter().find(|c| c.approach == id);
     Some(SweepCell {
-        approach: id.into(),
-        label: a.label.clone(),
+        approach: name,
+        label,
         test_accuracy: a.test_accuracy,
         test_accuracy_std: a.test_accuracy_std,
         seeds: a.seed_accuracies.len(),
@@ -75,10 +107,49 @@ fn cell(r: &Report, id: &str) -> Option<SweepCell> {
         flops_per_image: a.flops_per_image,
         train_flops: a.train_flops,
         train_seconds: a.train_seconds,
+        collapsed: a.collapsed.len(),
+        diverged: a.diverged.len(),
         difference: c.map(|c| c.overall.difference),
         interval: c.map(|c| c.overall.interval),
         verdict: c.map(|c| c.overall.verdict),
         text: c.map(|c| c.text.clone()),
+    })
+}
+
+/// The row of one K from its documents (plain run first): each must be of the same classes and
+/// images per class. A cell two documents give alike (the baseline of a control's own run: the same
+/// seeds, the same model) is kept once; the same cell with other results is refused.
+fn row(docs: &[&Report]) -> Result<SweepRow> {
+    let first = docs[0];
+    let k = first.dataset.class_names.len();
+    let mut cells: Vec<SweepCell> = Vec::new();
+    for r in docs {
+        if r.dataset.class_names != first.dataset.class_names
+            || r.config.train_per_class != first.config.train_per_class
+        {
+            return Err(Error::Input(format!(
+                "the documents for K = {k} are not of the same classes and images per class"
+            )));
+        }
+        for c in r.approach_order.iter().filter_map(|a| cell(r, &a.id)) {
+            match cells.iter().find(|d| d.approach == c.approach) {
+                None => cells.push(c),
+                Some(d) if same_results(d, &c) => {}
+                Some(_) => {
+                    return Err(Error::Input(format!(
+                        "two documents for K = {k} give {} with different results",
+                        c.approach
+                    )))
+                }
+            }
+        }
+    }
+    Ok(SweepRow {
+        k,
+        classes: first.config.classes.clone(),
+        class_names: first.dataset.class_names.clone(),
+        train_per_class: first.config.train_per_class,
+        cells,
     })
 }
 
@@ -119,13 +190,23 @@ fn extrapolate(r: &Report, approach: Approach, k: usize) -> Result<Option<Extrap
     }))
 }
 
-/// The sweep from one results document per K (any order; sorted by K).
+/// The sweep from the results documents of each K (any order; sorted by K, a K's plain run before
+/// its remedies' runs). The extrapolations are from the plain runs of the largest K.
 pub fn sweep(reports: &[Report], extrapolate_to: usize) -> Result<Sweep> {
     let mut sorted: Vec<&Report> = reports.iter().collect();
-    sorted.sort_by_key(|r| r.dataset.class_names.len());
+    sorted.sort_by_key(|r| {
+        (
+            r.dataset.class_names.len(),
+            r.config.balance != Balance::None,
+        )
+    });
     let last = *sorted
-        .last()
-        .ok_or_else(|| Error::Input("a sweep needs at least one results document".into()))?;
+        .iter()
+        .rev()
+        .find(|r| r.config.balance == Balance::None)
+        .ok_or_else(|| {
+            Error::Input("a sweep needs at least one results document without a remedy".into())
+        })?;
     if sorted
         .iter()
         .any(|r| r.config.dataset != last.config.dataset)
@@ -135,23 +216,23 @@ pub fn sweep(reports: &[Report], extrapolate_to: usize) -> Result<Sweep> {
         ));
     }
     let rows = sorted
+        .chunk_by(|a, b| a.dataset.class_names.len() == b.dataset.class_names.len())
+        .map(row)
+        .collect::<Result<Vec<_>>>()?;
+    // Each approach from the plain runs of the largest K (a control's run adds its own).
+    let largest = last.dataset.class_names.len();
+    let mut extrapolations: Vec<Extrapolation> = Vec::new();
+    for r in sorted
         .iter()
-        .map(|r| SweepRow {
-            k: r.dataset.class_names.len(),
-            classes: r.config.classes.clone(),
-            class_names: r.dataset.class_names.clone(),
-            train_per_class: r.config.train_per_class,
-            cells: r
-                .approach_order
-                .iter()
-                .filter_map(|a| cell(r, &a.id))
-                .collect(),
-        })
-        .collect();
-    let mut extrapolations = Vec::new();
-    for &a in &last.config.approaches {
-        if let Some(e) = extrapolate(last, a, extrapolate_to)? {
-            extrapolations.push(e);
+        .filter(|r| r.config.balance == Balance::None && r.dataset.class_names.len() == largest)
+    {
+        for &a in &r.config.approaches {
+            if extrapolations.iter().any(|e| e.approach == a.id()) {
+                continue;
+            }
+            if let Some(e) = extrapolate(r, a, extrapolate_to)? {
+                extrapolations.push(e);
+            }
         }
     }
     Ok(Sweep {
