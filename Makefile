@@ -188,8 +188,8 @@ fuzz:
 clean:
 	rm -rf target $(PKG) www/vendor www/peers bench/peers/target dist .stamp node_modules
 
-## figures: the results documents the article quotes (www/figures/*.json), made by the CLI; about 2 h
-## on 2 cores. Not part of `make test`.
+## figures: the results documents the article quotes (www/figures/*.json), made by the CLI; 48 min
+## on 2 idle cores. Not part of `make test`.
 figures:
 	cargo build --release --bin ovr-lab
 	scripts/figures.sh

@@ -2,8 +2,9 @@
 # Regenerates the results documents the article cites (www/figures/<name>.json) with the CLI, and
 # www/figures/manifest.json: for each figure, the exact command that made it, its wall time and the
 # machine's load while it ran.
-#   make figures                  every figure (2 h 7 min of runs on 2 cores shared with other work,
-#                                 2026-12-01; each figure's time and load are in the manifest)
+#   make figures                  every figure (48 min of runs on 2 otherwise idle cores, 2026-12-01/02,
+#                                 18 of them the glyphs sweep; each figure's time and load are in the
+#                                 manifest)
 #   scripts/figures.sh NAME...    only these (the manifest keeps the other entries)
 # Accuracies are deterministic for a build and seed; the seconds are this machine's, at the time.
 set -euo pipefail
