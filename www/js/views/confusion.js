@@ -78,7 +78,9 @@ export function createView(container, ctx) {
       const row = [el('span', { className: 'confusion-rowhead', textContent: nameOf(names, t), title: nameOf(names, t) })];
       const buttons = [];
       for (let p = 0; p < k; p++) {
-        const b = el('button', { className: `confusion-cell${t === p ? ' diag' : ''}`, type: 'button' });
+        // Named now, not only when painted: the grid is shown before the paint, which yields
+        // between rows, and a button without a name is nothing to a screen reader.
+        const b = el('button', { className: `confusion-cell${t === p ? ' diag' : ''}`, type: 'button', 'aria-label': cellLabel(names, a, t, p) });
         b.dataset.t = String(t);
         b.dataset.p = String(p);
         buttons.push(b);
