@@ -199,7 +199,7 @@ impl Jobs {
     }
 
     /// The looks the analyses will take at a finished model (its result as JSON text, as the
-    /// report worker records it, so both hold the same bits): `{meta, floats, count}` for
+    /// report worker records it, so both hold the same bits): `{meta, floats}` for
     /// `Session.add_looks`, or null when there are none (see `analysis::looks_at`).
     pub fn looks_at(&self, result: &str) -> Result<JsValue, JsValue> {
         let m: ModelResult = serde_json::from_str(result).map_err(|e| input("model result", e))?;
@@ -212,7 +212,6 @@ impl Jobs {
         let set = |k: &str, v: JsValue| js_sys::Reflect::set(&out, &k.into(), &v).map(|_| ());
         set("meta", meta.into())?;
         set("floats", js_sys::Float32Array::from(&floats[..]).into())?;
-        set("count", taken.len().into())?;
         Ok(out.into())
     }
 

@@ -36,7 +36,7 @@ function filtersOf(runner) {
 /**
  * The looks the analyses will take at a finished model (`Jobs.looks_at`: its Gram matrices, its
  * transfer probe), taken here while the model's data is at hand, so that the analyses at the end,
- * on one core, only take the rest: `{meta, floats, count, ms}`, or null. One that fails is taken
+ * on one core, only take the rest: `{meta, floats, ms}`, or null. One that fails is taken
  * at the end instead, where a failure is reported.
  */
 function looksAt(result) {
