@@ -179,3 +179,86 @@ fn other_images_of_another_size_are_refused_when_the_session_starts() {
     assert_eq!(e.setting_name(), Some("ood_dataset"));
     assert!(e.to_string().contains("8×8×1 images"), "{e}");
 }
+
+#[test]
+fn scoring_only_at_the_end_gives_the_same_final_numbers_as_every_epoch() {
+    // `curves` off skips the per-epoch scoring of the test and training images, a large part of
+    // a short run's time; a model that stopped early must be scored with the weights it kept.
+    let every = Config {
+        validation_fraction: 0.2,
+        patience: 1,
+        epochs: 8,
+        lr_grid: vec![0.05, 0.2],
+        ..small(vec![Approach::Shared, Approach::Ovr])
+    };
+    let end = Config {
+        curves: false,
+        ..every.clone()
+    };
+    let data = raw("digits8x8");
+    let (a, b) = (trained(&every, &data, None), trained(&end, &data, None));
+    let kept_earlier = b
+        .results()
+        .iter()
+        .filter(|m| m.stop == Some(Stop::Patience) && m.best_epoch < m.epochs.len());
+    assert!(
+        kept_earlier.count() > 0,
+        "no model went back to earlier weights"
+    );
+    let without_curves = |mut r: experiment::Report| {
+        r.config.curves = true;
+        r.train_seconds = 0.0;
+        r.findings.clear();
+        for x in r.approaches.values_mut() {
+            (x.train_seconds, x.samples_per_s) = (0.0, 0.0);
+            (x.curve, x.members) = (Vec::new(), Vec::new());
+        }
+        serde_json::to_string(&r).unwrap()
+    };
+    let (ra, rb) = (a.report(), b.report());
+    let ovr = &rb.approaches["ovr"];
+    assert_eq!(ovr.curve.len(), 1);
+    assert!(ovr.members.iter().all(|m| m.binary_accuracy.len() == 1));
+    let last = ra.approaches["ovr"].curve.last().unwrap();
+    assert_eq!(
+        (ovr.curve[0].epoch, ovr.curve[0].flops),
+        (last.epoch, last.flops)
+    );
+    assert!(rb.findings["curves"]
+        .iter()
+        .any(|s| s.contains("one point")));
+    assert!(ra.approaches["ovr"].curve.len() > 1);
+    assert_eq!(without_curves(ra), without_curves(rb));
+}
+
+#[test]
+fn a_model_that_diverges_without_curves_is_scored_with_its_last_finite_weights() {
+    // Unstable enough that models overflow in their second or third epoch, not all in the first.
+    let every = Config {
+        arch: Arch::Ref,
+        lr: 0.3,
+        momentum: 0.99,
+        weight_decay: 0.1,
+        epochs: 3,
+        seeds: 2,
+        ..small(vec![Approach::Shared, Approach::Ovr])
+    };
+    let end = Config {
+        curves: false,
+        ..every.clone()
+    };
+    let data = raw("digits8x8");
+    let (a, b) = (
+        trained(&every, &data, None).report(),
+        trained(&end, &data, None).report(),
+    );
+    for id in ["shared", "ovr"] {
+        let (x, y) = (&a.approaches[id], &b.approaches[id]);
+        assert_eq!(x.diverged, y.diverged, "{id}");
+        assert_eq!(x.seed_accuracies, y.seed_accuracies, "{id}");
+    }
+    let diverged: usize = b.approaches.values().map(|x| x.diverged.len()).sum();
+    let later =
+        |x: &ovr_lab::experiment::report::approach::ModelFlag| !x.detail.contains("epoch 1 ");
+    assert!(diverged > 0 && b.approaches["ovr"].diverged.iter().any(later));
+}

@@ -251,6 +251,9 @@ pub struct Trainer {
     stop: Option<Stop>,
     best: Option<Best>,
     records: Vec<EpochRecord>,
+    /// With `curves` off: the weights of the last recorded epoch, to score a model that diverges
+    /// after it (its record is then the one it ends with).
+    recorded_params: Vec<f32>,
     filters_init: Vec<f32>,
 }
 
@@ -312,6 +315,7 @@ impl Trainer {
             stop: None,
             best: None,
             records: Vec::new(),
+            recorded_params: Vec::new(),
             filters_init,
             cfg: cfg.clone(),
             data,
@@ -367,6 +371,7 @@ impl Trainer {
                 break;
             }
         }
+        self.score_end();
         let fraction = if self.total_steps == 0 {
             1.0
         } else {
@@ -447,8 +452,15 @@ impl Trainer {
         self.batch = 0;
         let d = Arc::clone(&self.data);
         let s = Arc::clone(&self.split);
-        let test_scores = score_images(&mut self.net, &d, &d.test, None);
-        let train_scores = score_images(&mut self.net, &d, &d.train, Some(s.train_eval()));
+        // Without curves, the test and training images are scored once, at the end (`score_end`).
+        let (test_scores, train_scores) = if self.cfg.curves {
+            (
+                score_images(&mut self.net, &d, &d.test, None),
+                score_images(&mut self.net, &d, &d.train, Some(s.train_eval())),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let val_scores = score_images(&mut self.net, &d, &d.train, Some(&s.validation));
         // A finite loss with overflowing outputs is divergence too (and JSON has no NaN).
         if !test_scores
@@ -480,6 +492,9 @@ impl Trainer {
             val_loss,
             flops: self.flops,
         });
+        if !self.cfg.curves {
+            self.recorded_params.clone_from(&self.net.params);
+        }
         self.track_best(val_loss);
         if !self.is_done() && self.epoch == self.plan.max_epochs {
             self.end(Stop::MaxEpochs);
@@ -512,6 +527,41 @@ impl Trainer {
         self.stop = Some(why);
         if let Some(best) = self.best.as_mut() {
             self.net.params = std::mem::take(&mut best.params);
+        }
+    }
+
+    /// With `curves` off, once the model is done: scores the test and training images with the
+    /// weights of the record it ends with, into that record, so that its final accuracies are
+    /// those of a run scored every epoch. Outputs that overflow there make it diverged, with no
+    /// record to end with (like a model that diverges in its first epoch).
+    fn score_end(&mut self) {
+        let end = self.best_epoch();
+        if self.cfg.curves || !self.is_done() || end == 0 || end > self.records.len() {
+            return;
+        }
+        if !self.records[end - 1].test_scores.is_empty() {
+            return;
+        }
+        // A trained model holds the weights it ends with; a diverged one does not.
+        let diverged = matches!(self.status, ModelStatus::Diverged { .. });
+        let kept = match (&self.best, diverged) {
+            (_, false) => None,
+            (Some(b), true) => Some(b.params.clone()),
+            (None, true) => Some(self.recorded_params.clone()),
+        };
+        let current = kept.map(|p| std::mem::replace(&mut self.net.params, p));
+        let (d, s) = (Arc::clone(&self.data), Arc::clone(&self.split));
+        let test = score_images(&mut self.net, &d, &d.test, None);
+        let train = score_images(&mut self.net, &d, &d.train, Some(s.train_eval()));
+        if let Some(p) = current {
+            self.net.params = p;
+        }
+        if test.iter().chain(&train).all(|v| v.is_finite()) {
+            let r = &mut self.records[end - 1];
+            (r.test_scores, r.train_scores) = (test, train);
+        } else {
+            self.status = ModelStatus::Diverged { epoch: end };
+            self.records.clear();
         }
     }
 
@@ -554,6 +604,7 @@ impl Trainer {
         if self.status == ModelStatus::Training {
             self.end(Stop::MaxEpochs);
         }
+        self.score_end();
         let weights = if self.net.params.iter().all(|p| p.is_finite()) {
             self.net.params.clone()
         } else {

@@ -170,7 +170,8 @@ fn extrapolate(r: &Report, approach: Approach, k: usize) -> Result<Option<Extrap
     let spec = architecture(cfg.arch, input, outputs, widths);
     let models = approach.models(k);
     let per_class = d.train_per_class.iter().sum::<usize>() / d.train_per_class.len().max(1);
-    let epochs_run = a.curve.len().max(1);
+    // The last point's epoch: a run scored only at the end (`curves` off) has that one point.
+    let epochs_run = a.curve.last().map_or(1, |p| p.epoch).max(1);
     let samples_per_model = (per_class * k * epochs_run) as f64;
     let train_flops = models as f64 * samples_per_model * spec.flops_per_train_sample()? as f64;
     let seconds_per_flop = a.train_seconds / a.train_flops;

@@ -9,7 +9,7 @@ use crate::experiment::metrics::{
     accuracy, binary_scores, confusion, expected_calibration_error, is_constant, per_class,
     ClassScore,
 };
-use crate::experiment::run::{ModelResult, ModelStatus, Stop};
+use crate::experiment::run::{EpochRecord, ModelResult, ModelStatus, Stop};
 use crate::experiment::session::Run;
 use crate::experiment::stats::mean_sd;
 use crate::nn::loss::sigmoid;
@@ -315,7 +315,9 @@ fn bins(points: &[(f64, bool)]) -> Vec<[f64; 3]> {
 }
 
 /// One point per epoch that every model of at least one seed has reached (a model that stopped
-/// early counts with the weights it kept).
+/// early counts with the weights it kept). A run without `curves` scored its test and training
+/// images only where each model ended: its one point, at the last epoch, takes its accuracies
+/// from there and its cost from that epoch.
 fn curve(run: &Run, groups: &[(u64, Vec<&ModelResult>)], approach: Approach) -> Vec<CurvePoint> {
     let k = run.data.num_classes();
     let test_labels = &run.data.test.labels;
@@ -326,7 +328,11 @@ fn curve(run: &Run, groups: &[(u64, Vec<&ModelResult>)], approach: Approach) -> 
         .max()
         .unwrap_or(0);
     let mut out = Vec::new();
+    let every_epoch = run.config.curves;
     for e in 0..epochs {
+        if !every_epoch && e + 1 < epochs {
+            continue;
+        }
         let (mut acc, mut train_acc, mut val_acc, mut test_loss, mut train_loss, mut flops) =
             (vec![], vec![], vec![], vec![], vec![], vec![]);
         for (seed, members) in groups {
@@ -334,8 +340,17 @@ fn curve(run: &Run, groups: &[(u64, Vec<&ModelResult>)], approach: Approach) -> 
             let Some(records) = members.iter().map(|m| at(m)).collect::<Option<Vec<_>>>() else {
                 continue;
             };
-            let pick = |f: fn(&crate::experiment::run::EpochRecord) -> &Vec<f32>| {
-                let refs: Vec<&[f32]> = records.iter().map(|r| f(r).as_slice()).collect();
+            let scored: Vec<&EpochRecord> = if every_epoch {
+                records.iter().collect()
+            } else {
+                let ended = members.iter().map(|m| m.final_record());
+                match ended.collect::<Option<Vec<_>>>() {
+                    Some(r) if r.iter().all(|r| !r.test_scores.is_empty()) => r,
+                    _ => continue,
+                }
+            };
+            let pick = |f: fn(&EpochRecord) -> &Vec<f32>| {
+                let refs: Vec<&[f32]> = scored.iter().map(|r| f(r).as_slice()).collect();
                 super::combine::combine_scores(approach, members[0].plan.task, k, &refs)
             };
             let test = pick(|r| &r.test_scores);
@@ -438,9 +453,11 @@ fn member_curves(run: &Run, first: &[&ModelResult], approach: Approach) -> Vec<M
     first
         .iter()
         .map(|m| {
+            // Without `curves`, only the record each model ends with holds test scores.
             let scores: Vec<_> = m
                 .epochs
                 .iter()
+                .filter(|r| !r.test_scores.is_empty())
                 .map(|r| binary_scores(&r.test_scores, labels, m.plan.member))
                 .collect();
             MemberCurve {

@@ -158,6 +158,12 @@ fn curves(r: &Report) -> Vec<String> {
             pct(1.0 / k as f64)
         ));
     }
+    if !out.is_empty() && !r.config.curves {
+        out.push(
+            "This run scored its test and training images only with the weights each model ended with (“Score every epoch” off): one point per approach, no curve."
+                .into(),
+        );
+    }
     out
 }
 
