@@ -219,6 +219,10 @@ fn scoring_only_at_the_end_gives_the_same_final_numbers_as_every_epoch() {
     let ovr = &rb.approaches["ovr"];
     assert_eq!(ovr.curve.len(), 1);
     assert!(ovr.members.iter().all(|m| m.binary_accuracy.len() == 1));
+    let first_seed = ovr.training.iter().filter(|t| t.seed == end.seed);
+    let kept: Vec<Vec<usize>> = first_seed.map(|t| vec![t.best_epoch]).collect();
+    let at: Vec<Vec<usize>> = ovr.members.iter().map(|m| m.epochs.clone()).collect();
+    assert_eq!(at, kept, "each model's one value is where it ended");
     let last = ra.approaches["ovr"].curve.last().unwrap();
     assert_eq!(
         (ovr.curve[0].epoch, ovr.curve[0].flops),

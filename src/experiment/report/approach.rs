@@ -37,6 +37,9 @@ pub struct CurvePoint {
 pub struct MemberCurve {
     pub member: usize,
     pub name: String,
+    /// The epoch (1-based) of each value: every epoch, or with `curves` off the one it ended with.
+    #[serde(default)]
+    pub epochs: Vec<usize>,
     pub binary_accuracy: Vec<f64>,
     pub positive_recall: Vec<f64>,
     /// Of the other classes' images, the fraction it calls positive, per epoch.
@@ -454,15 +457,19 @@ fn member_curves(run: &Run, first: &[&ModelResult], approach: Approach) -> Vec<M
         .iter()
         .map(|m| {
             // Without `curves`, only the record each model ends with holds test scores.
-            let scores: Vec<_> = m
+            let scored: Vec<_> = m
                 .epochs
                 .iter()
                 .filter(|r| !r.test_scores.is_empty())
+                .collect();
+            let scores: Vec<_> = scored
+                .iter()
                 .map(|r| binary_scores(&r.test_scores, labels, m.plan.member))
                 .collect();
             MemberCurve {
                 member: m.plan.member,
                 name: run.data.class_names[m.plan.member].clone(),
+                epochs: scored.iter().map(|r| r.epoch).collect(),
                 binary_accuracy: scores.iter().map(|b| b.accuracy).collect(),
                 positive_recall: scores.iter().map(|b| b.recall).collect(),
                 false_positive_rate: scores.iter().map(|b| b.false_positive_rate).collect(),

@@ -112,8 +112,10 @@ function memberDatasets(report, approaches, axis) {
     const color = approachColor(a.id);
     a.members.forEach((m, i) => {
       const data = [];
-      (m.binary_accuracy ?? []).forEach((y, e) => {
-        const x = axis === 'flops' ? a.curve?.[e]?.flops : e + 1;
+      (m.binary_accuracy ?? []).forEach((y, j) => {
+        // Each value's epoch (a run scored only at the end has one, where the model ended).
+        const epoch = m.epochs?.[j] ?? j + 1;
+        const x = axis === 'flops' ? a.curve?.find((p) => p.epoch === epoch)?.flops : epoch;
         if (Number.isFinite(x) && x > 0) data.push({ x, y });
       });
       sets.push({
