@@ -188,7 +188,7 @@ fuzz:
 clean:
 	rm -rf target $(PKG) www/vendor www/peers bench/peers/target dist .stamp node_modules
 
-## figures: the results documents the article quotes (www/figures/*.json), made by the CLI; 48 min
+## figures: the results documents the article quotes (www/figures/*.json), made by the CLI; 40 min
 ## on 2 idle cores. Not part of `make test`.
 figures:
 	cargo build --release --bin ovr-lab

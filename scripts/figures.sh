@@ -2,8 +2,8 @@
 # Regenerates the results documents the article cites (www/figures/<name>.json) with the CLI, and
 # www/figures/manifest.json: for each figure, the exact command that made it, its wall time and the
 # machine's load while it ran.
-#   make figures                  every figure (48 min of runs on 2 otherwise idle cores, 2026-12-01/02,
-#                                 18 of them the glyphs sweep; each figure's time and load are in the
+#   make figures                  every figure (39.6 min of runs on 2 otherwise idle cores, 2026-12-02,
+#                                 16 of them the glyphs sweep; each figure's time and load are in the
 #                                 manifest)
 #   scripts/figures.sh NAME...    only these (the manifest keeps the other entries)
 # Accuracies are deterministic for a build and seed; the seconds are this machine's, at the time.

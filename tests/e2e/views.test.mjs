@@ -93,6 +93,22 @@ for (const [name, report] of Object.entries(REPORTS)) {
   });
 }
 
+test('a run scored only at the end (curves false): one point per approach and per model, where it ended', async () => {
+  const report = REPORTS.shapes;
+  assert.equal(report.config.curves, false, 'the shapes fixture is scored at the end (fixtures/README.md)');
+  const page = await open('?report=shapes');
+  await page.locator('#curves [data-drawn="epoch"]').waitFor();
+  const sets = await page.evaluate(() => [...document.querySelectorAll('#curves canvas')].flatMap((c) => (globalThis.Chart.getChart(c)?.data.datasets ?? [])
+    .filter((d) => !d.band).map((d) => ({ label: d.label, member: Boolean(d.member), xs: d.data.map((p) => p.x) }))));
+  const ended = report.approach_order.map((a) => report.approaches[a.id].curve.at(-1).epoch);
+  assert.ok(sets.some((d) => d.member), 'the per-class models are drawn');
+  for (const d of sets) assert.deepEqual(d.xs, [Math.max(...ended)], d.label);
+  assert.ok(report.findings.curves.some((f) => /one point per approach/.test(f)));
+  assert.match(await page.locator('#curves .view-findings').textContent(), /one point per approach/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('the tuned run: the tuning table marks each approach\'s chosen rate; how each model ended', async () => {
   const report = REPORTS.tuned;
   const page = await open('?report=tuned');
