@@ -296,7 +296,7 @@ settings! {
     seed: u64 = 1;
         "training", false, "First seed", int(0, 1_000_000), "Seeds used: seed, seed+1, …";
     curves: bool = true;
-        "analysis", false, "Score every epoch (curves)", Kind::Bool,
+        "analysis", false, "Score every epoch", Kind::Bool,
         "Score the test and training images after every epoch, so the curves have a point per epoch; off: once, with the weights each model ends with (the same final accuracies in less time; the curves are one point; validation is still scored every epoch)";
     probe_size: usize = 500;
         "analysis", false, "Probe images", int(0, 2000),

@@ -3,7 +3,7 @@
 //! threshold) is made here or in `stats`.
 
 use super::Report;
-use crate::experiment::config::Approach;
+use crate::experiment::config::{setting, Approach};
 use crate::experiment::run::Stop;
 use crate::experiment::stats::{self, accuracy_interval, signed_points, Verdict};
 use std::collections::BTreeMap;
@@ -159,10 +159,11 @@ fn curves(r: &Report) -> Vec<String> {
         ));
     }
     if !out.is_empty() && !r.config.curves {
-        out.push(
-            "This run scored its test and training images only with the weights each model ended with (“Score every epoch” off): one point per approach, no curve."
-                .into(),
-        );
+        // The control's name as the page shows it, from the one schema.
+        let control = setting("curves").map_or("curves", |s| s.label);
+        out.push(format!(
+            "This run scored its test and training images only with the weights each model ended with (“{control}” off): one point per approach, no curve."
+        ));
     }
     out
 }
