@@ -50,6 +50,7 @@ for (const [engine, spec] of Object.entries(ENGINES).filter(([, s]) => s.peer)) 
       assert.equal(r.engine, engine);
       if (spec.kind === 'peak') {
         assert.ok(r.gflops > 0 && r.median_gflops > 0 && r.lanes === 4 && r.fma === false, JSON.stringify(r));
+        assert.equal(r.kernel, spec.kernel, 'the page ran the kernel the engine names');
       } else {
         assert.equal(r.model, 'ref-cnn');
         assert.equal(r.batch, 32);

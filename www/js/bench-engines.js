@@ -3,8 +3,9 @@
 //
 // `peer` engines are Rust crates of their own workspace (bench/peers/), compiled to wasm32 with
 // SIMD128 by `make bench` only (bench/peers/build.sh) into www/peers/<peer>/; `models` lists the
-// models an engine implements (all of MODELS when absent). `kind: 'peak'` is not a network but the
-// f32x4 multiply + add microbenchmark: its result is GFLOP/s, not samples/s.
+// models an engine implements (all of MODELS when absent). `kind: 'peak'` is not a network but a
+// microbenchmark of bench/peers/peak, `kernel` naming which (the f32x4 multiply + add peak, or
+// ovr-lab's own tile with its operands in L1): its result is GFLOP/s, not samples/s.
 export const ENGINES = {
   'ovr-lab': { worker: './bench-worker.js', type: 'module', label: 'ovr-lab (Rust → wasm, SIMD)' },
   convnetjs: { worker: './bench-worker-convnetjs.js', type: 'classic', label: 'ConvNetJS 0.3.0' },
@@ -19,8 +20,12 @@ export const ENGINES = {
     label: 'candle 0.11.1, CPU backend + backprop (Rust → wasm, SIMD)',
   },
   peak: {
-    worker: './bench-worker-peer.js', type: 'module', peer: 'peak', kind: 'peak',
+    worker: './bench-worker-peer.js', type: 'module', peer: 'peak', kind: 'peak', kernel: 'wasm-simd128',
     label: 'f32x4 multiply + add peak, one core (wasm SIMD128, no FMA)',
+  },
+  'peak-tile': {
+    worker: './bench-worker-peer.js', type: 'module', peer: 'peak', kind: 'peak', kernel: 'wasm-tile',
+    label: "ovr-lab's forward tile with its operands in L1, one core (wasm SIMD128)",
   },
 };
 

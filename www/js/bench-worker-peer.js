@@ -25,5 +25,5 @@ serve(async ({ engine, model, batch, seconds }) => {
     throw new Error(`${engine} implements ${spec.models.join(', ')} only, not ${model}`);
   }
   const glue = await load(spec.peer);
-  return spec.kind === 'peak' ? glue.peak(seconds) : glue.bench(batch, seconds);
+  return spec.kind === 'peak' ? glue.peak(seconds, spec.kernel) : glue.bench(batch, seconds);
 });

@@ -52,7 +52,7 @@ const fmt = (x, digits = 0) => (x === null || x === undefined ? '—'
 function summaryRows(result) {
   if (ENGINES[settings.engine].kind === 'peak') {
     return [
-      ['Kernel', `${result.description}, ${result.chains} independent chains`],
+      ['Kernel', `${result.description}, ${result.chains} independent accumulators`],
       ['Peak (best chunk)', `${fmt(result.gflops, 1)} GFLOP/s`],
       ['Sustained (whole window)', `${fmt(result.sustained_gflops, 1)} GFLOP/s`],
     ];
@@ -140,7 +140,8 @@ function start() {
         }
       } else if (data.type === 'result') {
         spans[i].end = performance.now();
-        results[i] = { engine: settings.engine, ...data.result };
+        // The page's engine id names the row (a peer's own `engine` field may be shared, as the peaks').
+        results[i] = { ...data.result, engine: settings.engine };
         finished += 1;
         if (finished < workers.length) return;
         const result = workers.length > 1 ? combine(results, spans) : results[0];

@@ -16,7 +16,9 @@
 //! - `avx2`: `vmulps` + `vaddps` on 256-bit registers, natively (AVX suffices; needs a CPU with
 //!   AVX2, checked at run time).
 
-/// Independent accumulator chains per kernel.
+pub mod tile;
+
+/// Independent accumulator chains per peak kernel.
 pub const CHAINS: usize = 12;
 
 /// Loop iterations per timed chunk: 4–8 ms at the rates seen on x86 (4·10⁸ FLOPs with 4 lanes),
@@ -30,13 +32,46 @@ pub struct Kernel {
     pub name: &'static str,
     pub lanes: usize,
     pub description: &'static str,
+    /// Independent accumulators (vectors of `lanes`).
+    pub chains: usize,
+    /// FLOPs per iteration of `run`, and iterations per timed chunk.
+    pub flops_per_iter: f64,
+    pub chunk_iters: u64,
     run: fn(u64, f32, f32) -> f32,
 }
 
 impl Kernel {
-    /// FLOPs per loop iteration: a multiply and an add per lane of every chain.
-    pub fn flops_per_iter(&self) -> f64 {
-        (CHAINS * self.lanes * 2) as f64
+    /// A peak kernel: an iteration is a multiply and an add per lane of every chain.
+    fn peak(
+        name: &'static str,
+        lanes: usize,
+        description: &'static str,
+        run: fn(u64, f32, f32) -> f32,
+    ) -> Self {
+        Kernel {
+            name,
+            lanes,
+            description,
+            chains: CHAINS,
+            flops_per_iter: (CHAINS * lanes * 2) as f64,
+            chunk_iters: CHUNK_ITERS,
+            run,
+        }
+    }
+
+    /// The engine's tile (see `tile`): an iteration is one pass over its taps, and a chunk has as
+    /// many FLOPs as a peak kernel's with 4 lanes.
+    fn tile(name: &'static str, description: &'static str, run: fn(u64, f32, f32) -> f32) -> Self {
+        let per_pass = tile::flops_per_pass();
+        Kernel {
+            name,
+            lanes: 4,
+            description,
+            chains: 2 * tile::PIXELS,
+            flops_per_iter: per_pass,
+            chunk_iters: ((CHUNK_ITERS * (CHAINS * 4 * 2) as u64) as f64 / per_pass) as u64,
+            run,
+        }
     }
 }
 
@@ -120,28 +155,40 @@ pub fn kernels() -> Vec<Kernel> {
     #[allow(unused_mut)]
     let mut out: Vec<Kernel> = Vec::new();
     #[cfg(target_arch = "wasm32")]
-    out.extend([Kernel {
-        name: "wasm-simd128",
-        lanes: 4,
-        description: "f32x4.mul + f32x4.add (wasm SIMD128)",
-        run: wasm::run,
-    }]);
+    out.extend([
+        Kernel::peak(
+            "wasm-simd128",
+            4,
+            "f32x4.mul + f32x4.add (wasm SIMD128)",
+            wasm::run,
+        ),
+        Kernel::tile(
+            "wasm-tile",
+            "ovr-lab's forward tile, 4 pixels × 8 filters over 200 taps in L1 (wasm SIMD128)",
+            |passes, m, k| tile::run_wasm(passes, &tile::Operands::new(m, k)),
+        ),
+    ]);
     #[cfg(target_arch = "x86_64")]
     {
-        out.push(Kernel {
-            name: "sse",
-            lanes: 4,
-            description: "mulps + addps (SSE, 128-bit)",
-            run: x86::run_sse,
-        });
+        out.push(Kernel::peak(
+            "sse",
+            4,
+            "mulps + addps (SSE, 128-bit)",
+            x86::run_sse,
+        ));
         if is_x86_feature_detected!("avx2") {
-            out.push(Kernel {
-                name: "avx2",
-                lanes: 8,
-                description: "vmulps + vaddps (AVX2, 256-bit)",
-                run: x86::run_avx2,
-            });
+            out.push(Kernel::peak(
+                "avx2",
+                8,
+                "vmulps + vaddps (AVX2, 256-bit)",
+                x86::run_avx2,
+            ));
         }
+        out.push(Kernel::tile(
+            "sse-tile",
+            "ovr-lab's wasm forward tile written with SSE, 4 pixels × 8 filters over 200 taps in L1",
+            |passes, m, k| tile::run_sse(passes, &tile::Operands::new(m, k)),
+        ));
     }
     out
 }
@@ -160,18 +207,18 @@ pub fn run(name: &str, seconds: f64, now: &dyn Fn() -> f64) -> Result<String, St
     }
     let (m, k) = (std::hint::black_box(0.5f32), std::hint::black_box(1.0f32));
     // Warm-up: the JIT tiers up, the core's clock settles.
-    let mut sink = (kernel.run)(CHUNK_ITERS, m, k);
+    let mut sink = (kernel.run)(kernel.chunk_iters, m, k);
     let mut rates = Vec::new();
     let mut iters = 0u64;
     let t0 = now();
     while now() - t0 < seconds {
         let c0 = now();
-        sink += (kernel.run)(CHUNK_ITERS, m, k);
+        sink += (kernel.run)(kernel.chunk_iters, m, k);
         let dt = now() - c0;
         if dt > 0.0 {
-            rates.push(CHUNK_ITERS as f64 * kernel.flops_per_iter() / dt);
+            rates.push(kernel.chunk_iters as f64 * kernel.flops_per_iter / dt);
         }
-        iters += CHUNK_ITERS;
+        iters += kernel.chunk_iters;
     }
     let window = now() - t0;
     rates.sort_by(f64::total_cmp);
@@ -186,24 +233,29 @@ pub fn run(name: &str, seconds: f64, now: &dyn Fn() -> f64) -> Result<String, St
         "kernel": kernel.name,
         "description": kernel.description,
         "lanes": kernel.lanes,
-        "chains": CHAINS,
+        "chains": kernel.chains,
         "fma": false,
         "gflops": best / 1e9,
         "median_gflops": median / 1e9,
-        "sustained_gflops": iters as f64 * kernel.flops_per_iter() / window / 1e9,
+        "sustained_gflops": iters as f64 * kernel.flops_per_iter / window / 1e9,
         "chunks": rates.len(),
-        "chunk_flops": CHUNK_ITERS as f64 * kernel.flops_per_iter(),
+        "chunk_flops": kernel.chunk_iters as f64 * kernel.flops_per_iter,
         "seconds": window,
         "target": std::env::consts::ARCH,
     })
     .to_string())
 }
 
-/// The wasm export: `peak(seconds)` → `{gflops, sustained_gflops, …}` for f32x4 mul + add.
+/// The wasm export: `peak(seconds, kernel)` → `{gflops, sustained_gflops, …}` for kernel
+/// `wasm-simd128` (f32x4 mul + add, the default) or `wasm-tile` (the engine's loop).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn peak(seconds: f64) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
-    let json = run("wasm-simd128", seconds, &peer_common::js_now)
+pub fn peak(
+    seconds: f64,
+    kernel: Option<String>,
+) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+    let name = kernel.as_deref().unwrap_or("wasm-simd128");
+    let json = run(name, seconds, &peer_common::js_now)
         .map_err(|e| wasm_bindgen::JsValue::from_str(&e))?;
     peer_common::to_js(&json)
 }
@@ -213,8 +265,20 @@ mod tests {
     #[test]
     fn every_kernel_runs_and_converges() {
         for k in super::kernels() {
-            // Every accumulator converges to 2: twelve lanes 0 sum to 24.
-            assert_eq!((k.run)(200, 0.5, 1.0), 24.0, "{}", k.name);
+            if k.name.ends_with("-tile") {
+                // One pass: lane 0 of the four pixels' low and high accumulators, summed.
+                let ops = super::tile::Operands::new(0.5, 1.0);
+                let want = super::tile::lane0_sum(&ops);
+                let got = (k.run)(1, 0.5, 1.0);
+                assert!(
+                    (got - want).abs() <= want * 1e-5,
+                    "{}: {got} vs {want}",
+                    k.name
+                );
+            } else {
+                // Every accumulator converges to 2: twelve lanes 0 sum to 24.
+                assert_eq!((k.run)(200, 0.5, 1.0), 24.0, "{}", k.name);
+            }
             let clock = peer_common::native_clock();
             let json = super::run(k.name, 0.05, &clock).unwrap();
             let v: serde_json::Value = serde_json::from_str(&json).unwrap();
