@@ -7,18 +7,22 @@
 #   make bench   speed, side by side with the peers (writes .bench/results.json); builds the
 #                Rust peers (bench/peers/) the first time, which takes a while
 #   make figures the article's results documents, made by the CLI (www/figures/)
+#   make profile where the engine's time goes in wasm, per Rust function (needs perf)
 
 PORT        ?= 8080
 WASM_BINDGEN_VERSION := 0.2.130
 WASM        := target/wasm32-unknown-unknown/release/ovr_lab.wasm
 PKG         := www/pkg
+# The wasm features wasm-opt may use: those of the module rustc makes for our .cargo/config.toml.
+WASM_OPT_FLAGS := --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 NODE_BIN    := node_modules/.bin
 CHROMIUM    ?= /usr/bin/chromium
 CHROMEDRIVER ?= /usr/bin/chromedriver
 CARGO_BIN   := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(PATH)
 
-.PHONY: setup vendor build dist package serve serve-dev test bench peers lint fmt-check clippy test-native test-wasm test-e2e fuzz figures clean
+.PHONY: setup vendor build dist package serve serve-dev test bench peers profile lint fmt-check clippy test-native test-wasm test-e2e fuzz figures clean
 
 ## setup: install what is missing (fast when nothing is)
 setup: .stamp/rust-target .stamp/wasm-bindgen node_modules/.package-lock.json .stamp/chromium vendor
@@ -83,9 +87,7 @@ build: setup $(PKG)/ovr_lab_bg.wasm www/data/.copied
 $(PKG)/ovr_lab_bg.wasm: $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 	cargo build --lib --release --target wasm32-unknown-unknown
 	wasm-bindgen --target web --out-dir $(PKG) --no-typescript $(WASM)
-	$(NODE_BIN)/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-	  $(PKG)/ovr_lab_bg.wasm -o $(PKG)/ovr_lab_bg.wasm
+	$(NODE_BIN)/wasm-opt -O3 $(WASM_OPT_FLAGS) $(PKG)/ovr_lab_bg.wasm -o $(PKG)/ovr_lab_bg.wasm
 	@ls -l $(PKG)/ovr_lab_bg.wasm | awk '{print "wasm: " $$5 " bytes"}'
 
 # The bundled datasets are committed in www/data; nothing to do but check they are there.
@@ -177,6 +179,11 @@ bench: build peers
 ## cores). A peer that fails to build is reported by the benchmark, not fatal here.
 peers: setup
 	bench/peers/build.sh $(NODE_BIN)/wasm-opt
+
+## profile: where the engine's time goes in wasm, per Rust function (scripts/profile-wasm.sh;
+## needs perf)
+profile: build
+	WASM_OPT_FLAGS="$(WASM_OPT_FLAGS)" scripts/profile-wasm.sh
 
 ## fuzz: the property tests with many more cases, from a fresh random seed each time (FUZZ_CASES
 ## for the readers' tests, a tenth as many gradient checks); not part of make test
