@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ROOT } from '../../tests/e2e/harness.mjs';
+import { cpuSnapshot, cpuSince } from './cpu-time.mjs';
 
 export const RESULTS_JSON = path.join(ROOT, '.bench', 'results.json');
 export const BENCHMARKS_MD = path.join(ROOT, 'BENCHMARKS.md');
@@ -68,23 +69,41 @@ export function machineLine(m) {
     `${m.rustc ? `; ${m.rustc}` : ''}${m.commit ? `; commit ${m.commit}` : ''}.${m.load ? `\n${loadLine(m)}` : ''}`;
 }
 
-/** How busy the machine was while a section measured: its 1-minute load average, sampled. */
+/**
+ * How busy the machine was while a section measured: whose CPU time it was (from /proc, where there
+ * is one) and the 1-minute load average, sampled. The numbers are flagged as disturbed when other
+ * processes or the hypervisor took more than a quarter of the cores; without /proc, when the load
+ * average passed three quarters of them.
+ */
 export function loadLine({ load, nproc }) {
-  const busy = load.mean > nproc * 0.75 ? ' **The machine was busy: these numbers are low and noisy.**' : '';
-  return `Load average (1 min) while measuring: mean ${fmt(load.mean, 1)}, ${fmt(load.min, 1)}–${fmt(load.max, 1)} ` +
-    `(${load.samples} samples, every ${load.every_s} s) on ${nproc} CPUs; the benchmark itself accounts for about 1 ` +
-    `(2 while two Workers or the multi-threaded CLI run).${busy}`;
+  const { cpu } = load;
+  const disturbed = cpu ? cpu.others + cpu.stolen > nproc * 0.25 : load.mean > nproc * 0.75;
+  const flag = disturbed ? ' **The machine was busy: these numbers are low and noisy.**' : '';
+  const time = cpu
+    ? `CPU time while measuring, in cores of ${nproc}: the benchmark ${fmt(cpu.ours, 2)}, other processes ` +
+      `${fmt(cpu.others, 2)}, taken by the hypervisor ${fmt(cpu.stolen, 2)}. `
+    : '';
+  return `${time}Load average (1 min): mean ${fmt(load.mean, 1)}, ${fmt(load.min, 1)}–${fmt(load.max, 1)} ` +
+    `(${load.samples} samples, every ${load.every_s} s); the benchmark itself accounts for about 1 ` +
+    `(2 while two Workers or the multi-threaded CLI run).${flag}`;
 }
 
-/** Samples the 1-minute load average every `everyS` seconds until `stop()`, which returns the summary. */
+/**
+ * Samples the 1-minute load average every `everyS` seconds, and reads who used the CPUs, until
+ * `stop()`, which returns the summary.
+ */
 export function loadSampler(everyS = 5) {
   const xs = [os.loadavg()[0]];
+  const start = cpuSnapshot();
   const timer = setInterval(() => xs.push(os.loadavg()[0]), everyS * 1000);
   return {
     stop() {
       clearInterval(timer);
       xs.push(os.loadavg()[0]);
-      return { mean: xs.reduce((a, x) => a + x, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs), samples: xs.length, every_s: everyS };
+      return {
+        mean: xs.reduce((a, x) => a + x, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs),
+        samples: xs.length, every_s: everyS, cpu: cpuSince(start, os.cpus().length),
+      };
     },
   };
 }
