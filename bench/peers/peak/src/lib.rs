@@ -15,6 +15,10 @@
 //! - `sse`: `mulps` + `addps` on 128-bit registers, natively.
 //! - `avx2`: `vmulps` + `vaddps` on 256-bit registers, natively (AVX suffices; needs a CPU with
 //!   AVX2, checked at run time).
+//!
+//! Beside the peaks, `wasm-tile` and `sse-tile` time ovr-lab's own inner loop with its operands in
+//! L1 (see [`tile`]): the ceiling of the engine's way of computing, read against the peak of the
+//! same instructions.
 
 pub mod tile;
 
