@@ -40,7 +40,8 @@ impl Operands {
     }
 }
 
-/// Runs `passes` tiles (each over every tap) and returns the sum of the last tile's outputs.
+/// Runs `passes` tiles (each over every tap) and returns lane 0 of all their outputs summed (for
+/// one pass, `lane0_sum`).
 #[cfg(target_arch = "wasm32")]
 pub fn run_wasm(passes: u64, ops: &Operands) -> f32 {
     use core::arch::wasm32::*;
